@@ -1,0 +1,43 @@
+/* cli/cli.h: what every command handler shares: the global options, the
+ * spooled output, and the command table entry.  cli/ is the only layer
+ * that prints or exits. */
+#ifndef ST_CLI_CLI_H
+#define ST_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "common/error.h"
+
+struct cli {
+    const char *state_dir;      /* resolved: --state-dir, $STRATA_STATE_DIR, default */
+    const char *run_dir;        /* resolved: --run-dir, $XDG_RUNTIME_DIR/strata, /run/strata */
+    bool json;                  /* --json: one JSON document on stdout */
+    const char *prog;           /* "strata" */
+    const char *command;        /* the command being run, for messages */
+    FILE *out;                  /* spool for results; written to stdout at the end */
+    char *out_buf;              /* owned by the memstream */
+    size_t out_len;
+    struct json_object *result; /* --json: the document to print; owned */
+};
+
+/* A command returns 0 (ok), 2 (a check said "no") or -1 with @errp set. */
+typedef int (*cli_run_fn)(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+struct command {
+    const char *name;
+    cli_run_fn run;
+    const char *synopsis;       /* arguments after the name, for --help */
+    const char *summary;        /* one line */
+};
+
+/* Set a usage error for the current command (exit 1, code "usage"). */
+int cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...) ST_PRINTF(3, 4);
+/* Print the command's synopsis to stdout (for CMD --help); returns 0. */
+int cli_command_help(struct cli *cli);
+/* The --json result: takes ownership of @obj. */
+void cli_set_result(struct cli *cli, struct json_object *obj);
+
+#endif

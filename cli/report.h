@@ -1,0 +1,18 @@
+/* cli/report.h: turning a struct st_error into what the user sees:
+ * "strata: MESSAGE: strerror" and "strata: hint: ..." on stderr, and
+ * with --json the {"error": {...}} object on stdout. */
+#ifndef ST_CLI_REPORT_H
+#define ST_CLI_REPORT_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "common/error.h"
+
+/* Print @err on stderr (always) and, when @json, as the only document on stdout. */
+void cli_report_error(const struct st_error *err, bool json);
+/* The {"error": {...}} object for @err; new reference. */
+struct json_object *cli_error_to_json(const struct st_error *err);
+
+#endif

@@ -1,0 +1,60 @@
+/* common/proc.h: child processes with deadlines.  Children get
+ * O_CLOEXEC hygiene, their output goes to a log file (a pipe left open
+ * by a daemon would hang us: qmp-notes "Faults"), and any child marked
+ * kill_on_signal is sent SIGTERM if strata itself dies of SIGINT,
+ * SIGTERM or SIGHUP. */
+#ifndef ST_COMMON_PROC_H
+#define ST_COMMON_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/deadline.h"
+#include "common/error.h"
+
+struct st_proc {
+    pid_t pid;              /* -1 once reaped */
+    int status;             /* wait status, valid once reaped */
+    bool kill_on_signal;    /* registered with the signal handler */
+};
+
+struct st_proc_opts {
+    const char *log_path;   /* stdout+stderr appended here; NULL: /dev/null */
+    bool new_session;       /* setsid(): not killed by the terminal's ^C */
+    bool kill_on_signal;    /* SIGTERM it when strata gets SIGINT/SIGTERM/SIGHUP */
+};
+
+/* Install the SIGINT/SIGTERM/SIGHUP handler that ends registered
+ * children and then re-raises the signal.  Idempotent. */
+void st_proc_install_signal_handlers(void);
+
+/* Start argv[0] (searched in PATH).  Returns false if it cannot start. */
+bool st_proc_spawn(struct st_proc *proc, char *const argv[], const struct st_proc_opts *opts,
+                   struct st_error **errp);
+
+/* Wait until the child exits or @dl passes.  Returns true once reaped
+ * (proc->status set), false with ST_E_TIMEOUT at the deadline. */
+bool st_proc_wait(struct st_proc *proc, const struct st_deadline *dl, struct st_error **errp);
+
+/* True if the child has exited (reaping it); never blocks. */
+bool st_proc_exited(struct st_proc *proc);
+
+/* SIGTERM, wait up to @term_ms, then SIGKILL and reap.  Safe on a
+ * reaped or never-started proc (pid -1). */
+void st_proc_stop(struct st_proc *proc, int term_ms);
+
+/* "exited with status 3", "killed by signal 9": for messages; owned. */
+char *st_proc_status_string(int status);
+
+/**
+ * st_proc_run:
+ * @argv: command to run
+ * @timeout_ms: deadline for the whole run
+ * @outp: out, the command's stdout (owned), or NULL to discard it
+ *
+ * Run a command to completion.  stderr is captured into the error
+ * message on failure.  Returns true only on exit status 0.
+ */
+bool st_proc_run(char *const argv[], int timeout_ms, char **outp, struct st_error **errp);
+
+#endif

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# group: quick static
+# Folders are layers (STYLE.md §3.1): common <- xml, qmp, nbd <- chain <- cli.
+# A lower layer never includes a higher one.
+source "$srcdir/tests/functions.sh"
+set -euo pipefail
+cd "$srcdir"
+
+# allowed FOLDER: the folders whose headers FOLDER may include.
+allowed() {
+    case $1 in
+    common) echo "common" ;;
+    xml) echo "common xml" ;;
+    qmp) echo "common qmp" ;;
+    nbd) echo "common nbd" ;;
+    chain) echo "common xml qmp nbd chain" ;;
+    cli) echo "common xml qmp nbd chain cli" ;;
+    esac
+}
+
+bad=0
+for folder in common xml qmp nbd chain cli; do
+    ok=" $(allowed $folder) "
+    for f in "$folder"/*.c "$folder"/*.h; do
+        [ -f "$f" ] || continue
+        while IFS= read -r inc; do
+            target=${inc%%/*}
+            case $ok in
+            *" $target "*) ;;
+            *) echo "layering: $f includes \"$inc\" ($folder may include only:$ok)"; bad=1 ;;
+            esac
+        done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\/[^"]*\)".*/\1/p' "$f")
+    done
+done
+# Every quoted include names its folder, so the check above sees it.
+if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]*\.h"' \
+        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] cli/*.[ch] 2>/dev/null |
+        grep -v '"config.h"'; then
+    echo "layering: quoted includes must name their folder (\"chain/plan.h\")"
+    bad=1
+fi
+[ $bad = 0 ] || fail "layering rule broken"
+echo "layering ok"
