@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "qmp/blockdev.h"
 #include "qmp/job.h"
 
 ST_LOG_INIT("qmp.job");
@@ -198,16 +199,48 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
     return ok;
 }
 
+/* The filename of @base's protocol node: what the rewritten header
+ * should name.  QEMU would otherwise write the base's own filename,
+ * which is a json:{...} string whenever the live backing link differs
+ * from the header string (e.g. a relative one). */
+static char *
+base_filename(struct st_qmp *qmp, const char *base, struct st_error **errp)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = st_qmp_graph_read(qmp, errp);
+    const struct st_qmp_node *n, *f;
+
+    if (!g)
+        return NULL;
+    if (!(n = st_qmp_graph_find(g, base))) {
+        st_error_set(errp, ST_E_NOT_FOUND, "no block node '%s' in QSD", base);
+        return NULL;
+    }
+    f = n->file ? st_qmp_graph_find(g, n->file) : NULL;
+    return st_xstrdup(f ? f->filename : n->filename);
+}
+
 bool
 st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *o, struct st_error **errp)
 {
     struct json_object *args = json_object_new_object();
     const char *cmd = o->type == ST_QMP_JOB_COMMIT ? "block-commit" : "block-stream";
+    bool active = o->type == ST_QMP_JOB_COMMIT &&
+                  (!o->top_node || strcmp(o->top_node, o->device) == 0);
+    CLEANUP_FREE char *backing = NULL;
 
     if (!o->job_id || !o->device || (o->type == ST_QMP_JOB_COMMIT && !o->base_node)) {
         json_object_put(args);
         st_error_set(errp, ST_E_INTERNAL, "%s: job id, device%s are required", cmd,
                      o->type == ST_QMP_JOB_COMMIT ? " and base node" : "");
+        return false;
+    }
+    /* QMP: backing-file is refused for an active commit (no header is
+     * rewritten then). */
+    if (o->backing_file)
+        backing = st_xstrdup(o->backing_file);
+    else if (o->base_node && !active && !(backing = base_filename(qmp, o->base_node, errp))) {
+        json_object_put(args);
+        st_error_prepend(errp, "%s: ", cmd);
         return false;
     }
     json_object_object_add(args, "job-id", json_object_new_string(o->job_id));
@@ -216,8 +249,8 @@ st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *o, struct st_er
         json_object_object_add(args, "top-node", json_object_new_string(o->top_node));
     if (o->base_node)
         json_object_object_add(args, "base-node", json_object_new_string(o->base_node));
-    if (o->backing_file)
-        json_object_object_add(args, "backing-file", json_object_new_string(o->backing_file));
+    if (backing && !active)
+        json_object_object_add(args, "backing-file", json_object_new_string(backing));
     if (o->speed > 0)
         json_object_object_add(args, "speed", json_object_new_int64(o->speed));
     json_object_object_add(args, "auto-finalize", json_object_new_boolean(0));

@@ -33,7 +33,11 @@ struct st_qmp_job_opts {
     const char *device;
     const char *top_node;       /* commit only: layer committed; NULL = active commit */
     const char *base_node;      /* commit: required target; stream: NULL flattens */
-    const char *backing_file;   /* string written in the rewritten header; NULL = QEMU's */
+    /* String written in the rewritten header (intermediate commit: the
+     * layer above top; stream: device).  NULL: the filename of
+     * base_node's protocol node, never QEMU's default, which can be a
+     * json:{...} string.  Ignored for an active commit. */
+    const char *backing_file;
     int64_t speed;              /* bytes/s rate limit; 0 = none */
     int timeout_ms;             /* whole job; negative = none; 0 = 1 hour */
     int poll_ms;                /* query-jobs interval for progress; 0 = 200 ms */
