@@ -21,6 +21,7 @@ struct job_state {
     const char *id;
     char *error;            /* owned; QSD's error text, first seen */
     char *status;           /* owned; last status seen */
+    char *io_op;            /* owned; "read"/"write" of the first BLOCK_JOB_ERROR */
 };
 
 /* JOB_STATUS_CHANGE carries data.id; BLOCK_JOB_* carry data.device. */
@@ -98,9 +99,14 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
     const char *err = st_json_get_string(data, "error");
 
     if (strcmp(name, "JOB_STATUS_CHANGE") != 0) {
-        /* BLOCK_JOB_COMPLETED/CANCELLED carry the error too. */
+        /* BLOCK_JOB_COMPLETED/CANCELLED carry the error too;
+         * BLOCK_JOB_ERROR says which side failed. */
+        const char *op = st_json_get_string(data, "operation");
+
         if (err && !js->error)
             js->error = st_xstrdup(err);
+        if (strcmp(name, "BLOCK_JOB_ERROR") == 0 && op && !js->io_op)
+            js->io_op = st_xstrdup(op);
         return true;
     }
     if (!status)
@@ -183,7 +189,11 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
         goto out;
     }
     if (js.error) {
-        st_error_set(&err, ST_E_JOB, "job '%s' failed: %s", job_id, js.error);
+        if (js.io_op)
+            st_error_set(&err, ST_E_JOB, "job '%s' failed: %s (on %s)", job_id, js.error,
+                         js.io_op);
+        else
+            st_error_set(&err, ST_E_JOB, "job '%s' failed: %s", job_id, js.error);
         goto out;
     }
     ok = true;
@@ -196,6 +206,7 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
     st_error_free(cancel_reason);
     free(js.error);
     free(js.status);
+    free(js.io_op);
     return ok;
 }
 
