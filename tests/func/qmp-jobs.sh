@@ -91,3 +91,12 @@ assert_contains "$out" "
 assert_contains "$out" "vda-2 qcow2 $dir/top.qcow2"
 qemu-img check -q base.qcow2
 assert_same_content top.qcow2 expect.raw
+
+# The caller's abort flag cancels a running job the same way.
+mkchain
+out=$("$drive" -A 2 "$run" "${open_chain[@]}" , ?commit c5 vda-2 vda-1 vda-0 1048576 , \
+      exec query-jobs)
+assert_contains "$out" "EXPECTED job: job 'c5' was cancelled"
+assert_contains "$out" "
+[]"
+assert_same_content top.qcow2 expect.raw
