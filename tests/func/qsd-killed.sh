@@ -57,8 +57,14 @@ assert_contains "$(cat "$dir/err3")" "ERROR qmp: job 'c1': "
 assert_contains "$(cat "$dir/err3")" "QSD went away (QSD was killed by signal 9"
 _pid_gone "$qsd" || fail "QSD $qsd still running"
 # What the notes say of a killed commit: the image stays consistent.
-qemu-img check -q "$dir/top.qcow2"
-qemu-img check -q "$dir/base.qcow2"
+# Leaked clusters (exit 3: allocated, referenced by nothing) are harmless
+# and happen when the kill lands between a refcount and an L2 update;
+# corruption (exit 2) is not.
+for img in "$dir/top.qcow2" "$dir/base.qcow2"; do
+    rc=0
+    qemu-img check -q "$img" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "qemu-img check of $img exited $rc"
+done
 
 # 4. strata itself gets SIGTERM mid-job: its transient QSD goes too
 # (proc.h kill_on_signal), so no QSD outlives the operation.
