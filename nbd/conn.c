@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "nbd/conn.h"
@@ -15,9 +16,23 @@ st_nbd_set_error(struct st_error **errp, const char *uri, const char *what)
 {
     const char *msg = nbd_get_error();
     int errnum = nbd_get_errno();
+    size_t len, tail;
+    const char *etext;
 
-    st_error_set_errno(errp, errnum, ST_E_NBD, "NBD export '%s': %s: %s",
-                       uri, what, msg ? msg : "unknown libnbd error");
+    if (!msg)
+        msg = "unknown libnbd error";
+    len = strlen(msg);
+    /* libnbd ends its message with ": strerror(errno)"; the reporter
+     * prints errnum's text itself, so keep it once. */
+    if (errnum) {
+        etext = strerror(errnum);
+        tail = strlen(etext);
+        if (len > tail + 2 && strcmp(msg + len - tail, etext) == 0 &&
+            strncmp(msg + len - tail - 2, ": ", 2) == 0)
+            len -= tail + 2;
+    }
+    st_error_set_errno(errp, errnum, ST_E_NBD, "NBD export '%s': %s: %.*s",
+                       uri, what, (int) len, msg);
 }
 
 struct nbd_handle *
