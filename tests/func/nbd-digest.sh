@@ -16,8 +16,18 @@ requires basenc --version
 requires jq --version
 
 DIGEST=$builddir/tests/tools/nbd-digest
+
+# serve PIDFILE NBDKIT-ARGS...: nbdkit in the background, ready once its
+# pid file exists.  Every server here is a scratch reader: SIGKILL
+# (SIGTERM costs over a second per server on this machine).
+serve() {
+    local pidfile=$1
+    shift
+    nbdkit -P "$pidfile" "$@"
+    wait_for_file "$pidfile"
+    cleanup_fn kill -9 "$(cat "$pidfile")"
+}
 dir=$(mktempdir)
-n=0
 
 # ref_digest IMG: the definition of nbd/digest.h in coreutils.
 ref_digest() {
@@ -34,101 +44,89 @@ ref_digest() {
     } | sha256sum | cut -c1-64
 }
 
-# export_qsd FMT IMG [EXTRA-EXPORT-OPTS]: serve IMG read-only; sets $uri
-# (no subshell: start_qsd registers the cleanup in this shell).
-export_qsd() {
-    n=$((n + 1))
-    start_qsd "$dir/qsd$n.pid" \
-        --blockdev "driver=file,filename=$2,node-name=f,read-only=on" \
-        --blockdev "driver=$1,file=f,node-name=d,read-only=on" \
-        --nbd-server "addr.type=unix,addr.path=$dir/nbd$n.sock" \
-        --export "type=nbd,id=e,node-name=d,name=d,allocation-depth=on${3:+,$3}"
-    uri="nbd+unix:///d?socket=$dir/nbd$n.sock"
-}
+# Build every disk first, then serve them all from one QSD (QSD takes
+# over a second to exit on SIGTERM here; one per disk would dominate).
+# Sparse, with an odd size (20000 KiB is 312.5 blocks of 64 KiB), data
+# at both ends, a short write inside a block and a zero-write.
+"$QEMU_IMG" create -q -f qcow2 "$dir/sparse.qcow2" 20000K
+qemu-io -c 'write -P 0x11 0 1M' -c 'write -P 0x22 5M 100K' \
+    -c 'write -z 8M 1M' -c 'write -P 0x33 19999K 1K' "$dir/sparse.qcow2" >/dev/null
+# The same bytes stored otherwise: raw, fully allocated.
+"$QEMU_IMG" convert -O raw -S 0 "$dir/sparse.qcow2" "$dir/sparse.raw"
+# Fully zero: a sparse qcow2, and a qcow2 whose clusters hold written
+# zeros (allocated data).
+"$QEMU_IMG" create -q -f qcow2 "$dir/empty.qcow2" 8M
+"$QEMU_IMG" create -q -f qcow2 "$dir/zeros.qcow2" 8M
+qemu-io -c 'write -P 0 0 8M' "$dir/zeros.qcow2" >/dev/null
+"$QEMU_IMG" map --output=json "$dir/zeros.qcow2" | jq -e 'all(.[]; .data)' >/dev/null ||
+    fail "zeros.qcow2 should be allocated data"
+# Fully allocated with random data, odd size again; and a zero-sized disk.
+head -c 3000000 /dev/urandom >"$dir/full.raw"
+"$QEMU_IMG" create -q -f raw "$dir/nothing.raw" 0
 
-# check IMG FMT: digest over QSD equals the reference, with 1 and 4
+disks="sparse.qcow2 sparse.raw empty.qcow2 zeros.qcow2 full.raw nothing.raw"
+args=()
+i=0
+for d in $disks; do
+    i=$((i + 1))
+    args+=(--blockdev "driver=file,filename=$dir/$d,node-name=f$i,read-only=on"
+           --blockdev "driver=${d##*.},file=f$i,node-name=d$i,read-only=on"
+           --export "type=nbd,id=e$i,node-name=d$i,name=$d,allocation-depth=on")
+done
+start_qsd "$dir/qsd.pid" --nbd-server "addr.type=unix,addr.path=$dir/nbd.sock" "${args[@]}"
+uri_of() { echo "nbd+unix:///$1?socket=$dir/nbd.sock"; }
+
+# check DISK: digest over QSD equals the reference, with 1 and 4
 # connections; sets $got.
 check() {
-    local want got1
-    export_qsd "$2" "$1"
-    want=$(ref_digest "$1")
+    local want got1 uri
+    uri=$(uri_of "$1")
+    want=$(ref_digest "$dir/$1")
     got=$("$DIGEST" "$uri")
     got1=$("$DIGEST" --connections 1 "$uri")
     assert_eq "$got" "$want" "digest of $1 (4 connections)"
     assert_eq "$got1" "$want" "digest of $1 (1 connection)"
 }
 
-# Sparse, with an odd size (20000 KiB is 312.5 blocks of 64 KiB), data
-# at both ends, a short write inside a block and a zero-write.
-"$QEMU_IMG" create -q -f qcow2 "$dir/sparse.qcow2" 20000K
-qemu-io -c 'write -P 0x11 0 1M' -c 'write -P 0x22 5M 100K' \
-    -c 'write -z 8M 1M' -c 'write -P 0x33 19999K 1K' "$dir/sparse.qcow2" >/dev/null
-check "$dir/sparse.qcow2" qcow2
+check sparse.qcow2
 sparse=$got
-
-# The same bytes stored otherwise: raw, fully allocated.
-"$QEMU_IMG" convert -O raw -S 0 "$dir/sparse.qcow2" "$dir/sparse.raw"
-check "$dir/sparse.raw" raw
+check sparse.raw
 assert_eq "$got" "$sparse" "raw copy of the sparse disk"
-
-# Fully zero: a sparse qcow2, and a qcow2 whose clusters hold written
-# zeros (allocated data) must give one digest.
-"$QEMU_IMG" create -q -f qcow2 "$dir/empty.qcow2" 8M
-"$QEMU_IMG" create -q -f qcow2 "$dir/zeros.qcow2" 8M
-qemu-io -c 'write -P 0 0 8M' "$dir/zeros.qcow2" >/dev/null
-"$QEMU_IMG" map --output=json "$dir/zeros.qcow2" | jq -e 'all(.[]; .data)' >/dev/null ||
-    fail "zeros.qcow2 should be allocated data"
-check "$dir/empty.qcow2" qcow2
+check empty.qcow2
 empty=$got
-check "$dir/zeros.qcow2" qcow2
+check zeros.qcow2
 assert_eq "$got" "$empty" "written zeros vs holes"
 # Zero extents are not read.
-export_qsd qcow2 "$dir/empty.qcow2"
-"$DIGEST" --json "$uri" >"$dir/empty.json"
+"$DIGEST" --json "$(uri_of empty.qcow2)" >"$dir/empty.json"
 assert_json "$dir/empty.json" '.["bytes-read"] == 0 and .size == 8388608 and .algorithm == "sha256-64k"'
-
-# Fully allocated with random data, odd size again.
-head -c 3000000 /dev/urandom >"$dir/full.raw"
-check "$dir/full.raw" raw
-
-# A zero-sized disk.
-"$QEMU_IMG" create -q -f raw "$dir/nothing.raw" 0
-check "$dir/nothing.raw" raw
+check full.raw
+check nothing.raw
 
 # Multi-conn: a read-only export uses the connections asked for; a
 # writable one that does not advertise multi-conn falls back to one.
-export_qsd qcow2 "$dir/sparse.qcow2"
-"$DIGEST" --json --connections 3 "$uri" >"$dir/ro.json"
+"$DIGEST" --json --connections 3 "$(uri_of sparse.qcow2)" >"$dir/ro.json"
 assert_json "$dir/ro.json" '.connections == 3'
 # (QEMU 7.2 advertises multi-conn on writable exports too, so nbdkit's
 # multi-conn filter plays the server that does not.)
 cp "$dir/sparse.raw" "$dir/rw.raw"
-nbdkit -U "$dir/rw.sock" -P "$dir/rw.pid" --filter=multi-conn \
+serve "$dir/rw.pid" -U "$dir/rw.sock" --filter=multi-conn \
     file "$dir/rw.raw" multi-conn-mode=disable
-wait_for_file "$dir/rw.pid"
-cleanup_fn stop_pid "$(cat "$dir/rw.pid")"
 "$DIGEST" --json "nbd+unix://?socket=$dir/rw.sock" >"$dir/rw.json"
 assert_json "$dir/rw.json" ".connections == 1 and .digest == \"$sparse\""
-nbdkit -r -U "$dir/ro.sock" -P "$dir/ro.pid" --filter=multi-conn \
+serve "$dir/ro.pid" -r -U "$dir/ro.sock" --filter=multi-conn \
     file "$dir/rw.raw" multi-conn-mode=disable
-wait_for_file "$dir/ro.pid"
-cleanup_fn stop_pid "$(cat "$dir/ro.pid")"
 "$DIGEST" --json "nbd+unix://?socket=$dir/ro.sock" >"$dir/ro2.json"
 assert_json "$dir/ro2.json" ".connections == 4 and .digest == \"$sparse\""
 
 # nbdkit: file plugin over the raw copy, memory plugin (all zero).
-nbdkit -U "$dir/kit.sock" -P "$dir/kit.pid" file "$dir/sparse.raw"
-wait_for_file "$dir/kit.pid"
-cleanup_fn stop_pid "$(cat "$dir/kit.pid")"
+serve "$dir/kit.pid" -U "$dir/kit.sock" file "$dir/sparse.raw"
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/kit.sock")" "$sparse" "nbdkit file plugin"
-nbdkit -U "$dir/mem.sock" -P "$dir/mem.pid" memory 8M
-wait_for_file "$dir/mem.pid"
-cleanup_fn stop_pid "$(cat "$dir/mem.pid")"
+serve "$dir/mem.pid" -U "$dir/mem.sock" memory 8M
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/mem.sock")" "$empty" "nbdkit memory plugin"
 
 # Usage errors.
 assert_exit 1 "$DIGEST"
-rc=0; "$DIGEST" --connections 0 "$uri" 2>"$dir/err" || rc=$?
+rc=0; "$DIGEST" --connections 0 "$(uri_of sparse.qcow2)" 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "exit status of --connections 0"
 assert_contains "$(cat "$dir/err")" "--connections must be 1..64"
 echo "nbd-digest ok"
