@@ -3,22 +3,30 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "nbd/conn.h"
 
 ST_LOG_INIT("nbd.conn");
 
 void
-st_nbd_set_error(struct st_error **errp, const char *uri, const char *what)
+st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
 {
+    /* Read libnbd's thread-local error before anything can reset it. */
     const char *msg = nbd_get_error();
     int errnum = nbd_get_errno();
+    CLEANUP_FREE char *what = NULL;
     size_t len, tail;
     const char *etext;
+    va_list ap;
 
+    va_start(ap, fmt);
+    what = st_xvasprintf(fmt, ap);
+    va_end(ap);
     if (!msg)
         msg = "unknown libnbd error";
     len = strlen(msg);

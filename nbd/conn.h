@@ -86,9 +86,11 @@ uint64_t st_nbd_max_request(struct nbd_handle *h, uint64_t cap);
 /**
  * st_nbd_set_error:
  * Convert the calling thread's last libnbd error into @errp
- * (ST_E_NBD, nbd_get_errno()), the message "URI: WHAT: libnbd message".
+ * (ST_E_NBD, nbd_get_errno()), the message
+ * "NBD export 'URI': WHAT: libnbd message", WHAT formatted from @fmt.
  * For use right at the call site of a failed nbd_* function.
  */
-void st_nbd_set_error(struct st_error **errp, const char *uri, const char *what);
+void st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
+    ST_PRINTF(3, 4);
 
 #endif

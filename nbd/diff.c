@@ -81,8 +81,7 @@ read_side(struct nbd_handle *h, const char *uri, uint64_t max, uint8_t *buf,
             uint64_t n = end - p < max ? end - p : max;
 
             if (nbd_pread(h, buf + p, n, off + p, 0) == -1) {
-                st_nbd_set_error(errp, uri, "read");
-                st_error_prepend(errp, "offset %" PRIu64 ": ", off + p);
+                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, off + p);
                 return false;
             }
             p += n;

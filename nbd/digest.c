@@ -78,8 +78,7 @@ read_range(struct reader *r, uint8_t *buf, uint64_t off, uint64_t len,
         uint64_t n = len < r->max_request ? len : r->max_request;
 
         if (nbd_pread(r->h, buf, n, off, 0) == -1) {
-            st_nbd_set_error(errp, r->job->uri, "read");
-            st_error_prepend(errp, "offset %" PRIu64 ": ", off);
+            st_nbd_set_error(errp, r->job->uri, "read at offset %" PRIu64, off);
             return false;
         }
         buf += n;

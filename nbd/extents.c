@@ -97,7 +97,7 @@ st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
         if (nbd_block_status(h, count, w.pos,
                              (nbd_extent_callback) { .callback = walk_cb, .user_data = &w },
                              0) == -1) {
-            st_nbd_set_error(errp, uri, "block status");
+            st_nbd_set_error(errp, uri, "block status for '%s' at offset %" PRIu64, context, w.pos);
             st_nbd_extents_clear(out);
             return false;
         }
