@@ -142,6 +142,21 @@ assert_json "$dir/ro2.json" ".connections == 4 and .digest == \"$sparse\""
 # nbdkit: file plugin over the raw copy, memory plugin (all zero).
 serve "$dir/kit.pid" -U "$dir/kit.sock" file "$dir/sparse.raw"
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/kit.sock")" "$sparse" "nbdkit file plugin"
+# Over TCP (nbd://HOST:PORT/NAME) on the loopback: a free port is found
+# by trying (nbdkit fails at once when the port is taken).
+port=
+for try in 1 2 3 4 5 6 7 8; do
+    p=$((20000 + (RANDOM * 7 + try) % 40000))
+    if nbdkit -P "$dir/tcp.pid" -i 127.0.0.1 -p "$p" file "$dir/sparse.raw" 2>/dev/null; then
+        port=$p
+        break
+    fi
+done
+[ -n "$port" ] || fail "no free TCP port for nbdkit"
+wait_for_file "$dir/tcp.pid"
+cleanup_fn kill -9 "$(cat "$dir/tcp.pid")"
+assert_eq "$("$DIGEST" "nbd://127.0.0.1:$port/")" "$sparse" "nbdkit over TCP"
+
 # nbdkit serves a file's exact size: 3000000 bytes, not even a multiple
 # of 512, so the last block is 51392 bytes.
 serve "$dir/full.pid" -U "$dir/full.sock" file "$dir/full.raw"
