@@ -14,6 +14,8 @@ requires "$QSD" --version
 requires nbdkit --version
 requires basenc --version
 requires jq --version
+requires nbdinfo --version
+requires nbdcopy --version
 
 DIGEST=$builddir/tests/tools/nbd-digest
 
@@ -156,6 +158,20 @@ done
 wait_for_file "$dir/tcp.pid"
 cleanup_fn kill -9 "$(cat "$dir/tcp.pid")"
 assert_eq "$("$DIGEST" "nbd://127.0.0.1:$port/")" "$sparse" "nbdkit over TCP"
+
+# Fragmented extents: sparse-random with short runs gives hundreds of
+# extents, many not aligned to 64 KiB; the same bytes with no extent
+# information at all (noextents filter) give the same digest, and so
+# does the reference over a copy made by nbdcopy.
+serve "$dir/frag.pid" -U "$dir/frag.sock" sparse-random 16M percent=50 \
+    runlength=20000 seed=42 random-content=true
+nbinfo_extents=$(nbdinfo --map "nbd+unix://?socket=$dir/frag.sock" | wc -l)
+[ "$nbinfo_extents" -gt 100 ] || fail "sparse-random gave only $nbinfo_extents extents"
+frag=$("$DIGEST" "nbd+unix://?socket=$dir/frag.sock")
+nbdcopy "nbd+unix://?socket=$dir/frag.sock" "$dir/frag.raw"
+assert_eq "$frag" "$(ref_digest_raw "$dir/frag.raw")" "fragmented extents vs reference"
+serve "$dir/noext.pid" -U "$dir/noext.sock" --filter=noextents file "$dir/frag.raw"
+assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/noext.sock")" "$frag" "no extents vs fragmented"
 
 # nbdkit serves a file's exact size: 3000000 bytes, not even a multiple
 # of 512, so the last block is 51392 bytes.
