@@ -37,7 +37,7 @@ assert_contains "$out" "base.raw: missing: backing file 'base.raw' of 'mid.qcow2
 assert_eq "$(sha256sum top.qcow2 mid.qcow2)" "$sums" "files after check"
 rc=0; "$STRATA" --json chain check top.qcow2 >faults.json || rc=$?
 assert_eq "$rc" 2 "exit status with --json"
-assert_json faults.json '.faults == 2 and .clean == false'
+assert_json faults.json '."fault-count" == 2 and .clean == false'
 assert_json faults.json '[.layers[].faults[].code] == ["dirty", "missing"]'
 assert_json faults.json '.layers[2].exists == false and .layers[2]."virtual-size" == null'
 mv base.gone base.raw
