@@ -537,6 +537,41 @@ test_bad_tables(void **state)
 }
 
 static void
+test_unreadable_encrypted_data_file(void **state)
+{
+    CLEANUP_FREE char *top = create("ur.qcow2", "1M", NULL, NULL, NULL);
+    CLEANUP_FREE char *sub = img("adir");
+    CLEANUP_FREE char *df = img("df.raw");
+    CLEANUP_FREE char *opt = st_xasprintf("data_file=%s", df);
+    CLEANUP_FREE char *withdf = create("wdf.qcow2", "1M", NULL, NULL, opt);
+    CLEANUP_FREE char *enc = create("enc.qcow2", "1M", NULL, NULL, NULL);
+    char *mk[] = { "mkdir", sub, NULL };
+
+    (void) state;
+    /* A backing "file" that is a directory cannot be read as an image. */
+    run(mk);
+    poke(top, "backing", "adir", NULL);
+    poke(top, "ext", "backing_format", "qcow2");
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(top, NULL);
+
+        assert_int_equal(c->n_layers, 2);
+        assert_contains(fault(c, 1, ST_FAULT_UNREADABLE)->message, "not a regular file");
+    }
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(withdf, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_DATA_FILE)->message, df);
+    }
+    poke(enc, "crypt_method", "2", NULL);
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(enc, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_ENCRYPTED)->message, "encrypted (method 2)");
+    }
+}
+
+static void
 test_resolve_rules(void **state)
 {
     CLEANUP_ERROR struct st_error *err = NULL;
@@ -600,6 +635,7 @@ main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_unsupported_backing_strings),
         cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_unreadable_encrypted_data_file),
         cmocka_unit_test(test_resolve_rules),
         cmocka_unit_test(test_parse_from_bytes),
     };
