@@ -23,6 +23,34 @@
 /* The command table: later issues add their commands here (keep it
  * sorted by group, then name). */
 static const struct command commands[] = {
+    { "define", cmd_define, "FILE.xml [--no-wait]", "define a domain from libvirt domain XML" },
+    { "define-as", cmd_define_as, "NAME --disk DEV=PATH[,format=F]... [--no-wait]",
+      "define a domain from its disks" },
+    { "domblklist", cmd_domblklist, "DOMAIN", "list a domain's disks" },
+    { "dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's XML" },
+    { "list", cmd_list, "[--all]", "list the defined domains" },
+    { "undefine", cmd_undefine, "DOMAIN [--snapshots-metadata] [--no-wait]",
+      "remove a domain's definition" },
+    { "snapshot-create", cmd_snapshot_create, "DOMAIN FILE.xml --redefine [--current] [--no-wait]",
+      "import a snapshot's metadata from XML" },
+    { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
+      "print or set the current snapshot" },
+    { "snapshot-delete", cmd_snapshot_delete,
+      "DOMAIN {SNAPSHOT | --current} --metadata [--children | --children-only] [--no-wait]",
+      "delete a snapshot's metadata" },
+    { "snapshot-dumpxml", cmd_snapshot_dumpxml, "DOMAIN SNAPSHOT", "print a snapshot's XML" },
+    { "snapshot-edit", cmd_snapshot_edit,
+      "DOMAIN [SNAPSHOT | --current] [--rename | --clone] [--no-wait]",
+      "edit a snapshot's XML with $VISUAL or $EDITOR" },
+    { "snapshot-info", cmd_snapshot_info, "DOMAIN {SNAPSHOT | --current}",
+      "print facts about a snapshot" },
+    { "snapshot-list", cmd_snapshot_list,
+      "DOMAIN [--parent | --roots | --tree | --name] [--from S | --current] [--descendants] "
+      "[--leaves] [--no-leaves] [--metadata] [--no-metadata] [--external] [--internal] "
+      "[--disk-only] [--inactive] [--active] [--topological]",
+      "list a domain's snapshots" },
+    { "snapshot-parent", cmd_snapshot_parent, "DOMAIN {SNAPSHOT | --current}",
+      "print a snapshot's parent" },
     { "version", cmd_version, "", "print the version of strata" },
 };
 
