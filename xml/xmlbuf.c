@@ -150,14 +150,7 @@ add_qname(struct st_xmlbuf *buf, const xmlNs *ns, const xmlChar *name)
 static void
 add_attrs(struct st_xmlbuf *buf, const xmlNode *node)
 {
-    for (const xmlNs *ns = node->nsDef; ns; ns = ns->next) {
-        adds(buf, ns->prefix ? " xmlns:" : " xmlns");
-        if (ns->prefix)
-            adds(buf, (const char *) ns->prefix);
-        adds(buf, "='");
-        add_escaped(buf, (const char *) ns->href);
-        adds(buf, "'");
-    }
+    /* libvirt writes namespace declarations after the attributes. */
     for (const xmlAttr *a = node->properties; a; a = a->next) {
         xmlChar *v = xmlNodeListGetString(node->doc, a->children, 1);
 
@@ -168,6 +161,14 @@ add_attrs(struct st_xmlbuf *buf, const xmlNode *node)
             add_escaped(buf, (const char *) v);
         adds(buf, "'");
         xmlFree(v);
+    }
+    for (const xmlNs *ns = node->nsDef; ns; ns = ns->next) {
+        adds(buf, ns->prefix ? " xmlns:" : " xmlns");
+        if (ns->prefix)
+            adds(buf, (const char *) ns->prefix);
+        adds(buf, "='");
+        add_escaped(buf, (const char *) ns->href);
+        adds(buf, "'");
     }
 }
 
