@@ -407,14 +407,26 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
 
     if (r)
         return r < 0 ? -1 : 0;
-    if (a.on[O_PARENT] + a.on[O_ROOTS] + a.on[O_TREE] > 1)
-        return cli_usage(cli, errp, "--parent, --roots and --tree are mutually exclusive");
+    /* The same combinations virsh refuses. */
+    if (a.on[O_TREE]) {
+        static const int no_tree[] = { O_PARENT, O_ROOTS, O_NAME, O_LEAVES, O_NO_LEAVES,
+                                       O_EXTERNAL, O_INTERNAL, O_DISK_ONLY, O_INACTIVE,
+                                       O_ACTIVE, O_NO_METADATA };
+
+        for (size_t i = 0; i < ST_ARRAY_SIZE(no_tree); i++)
+            if (a.on[no_tree[i]])
+                return cli_usage(cli, errp, "--%s and --tree are mutually exclusive",
+                                 snap_opts[no_tree[i] + 1].name);
+    }
+    if (a.on[O_PARENT] && a.on[O_ROOTS])
+        return cli_usage(cli, errp, "--parent and --roots are mutually exclusive");
     if (a.on[O_FROM] && a.on[O_CURRENT])
         return cli_usage(cli, errp, "--from and --current are mutually exclusive");
     if (a.on[O_ROOTS] && (a.on[O_FROM] || a.on[O_CURRENT]))
-        return cli_usage(cli, errp, "--roots cannot be combined with --from or --current");
-    if (a.on[O_DESCENDANTS] && !(a.on[O_FROM] || a.on[O_CURRENT]) && !a.on[O_TREE])
-        return cli_usage(cli, errp, "--descendants needs --from or --current");
+        return cli_usage(cli, errp, "--roots and --%s are mutually exclusive",
+                         a.on[O_FROM] ? "from" : "current");
+    if (a.on[O_DESCENDANTS] && !(a.on[O_FROM] || a.on[O_CURRENT]))
+        return cli_usage(cli, errp, "--descendants requires either --from or --current");
     if (!ctx_open(cli, a.args[0], false, true, &c, errp))
         return -1;
     if (a.on[O_FROM] && !(from = find_snap(&c, a.from, errp)))
@@ -424,16 +436,18 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
 
     /* The candidates, in virsh's order. */
     if (from) {
-        if (a.on[O_TREE] || a.on[O_DESCENDANTS]) {
+        /* As virsh: children only, unless --descendants; --tree adds
+         * the starting snapshot as the root of the drawing. */
+        if (a.on[O_DESCENDANTS]) {
             st_tree_descendants(from, &cand, &ncand);
-            if (a.on[O_TREE]) {
-                cand = st_xreallocarray(cand, ncand + 1, sizeof *cand);
-                cand[ncand++] = from;
-            }
         } else {
             cand = st_xmalloc((from->nchildren + 1) * sizeof *cand);
             memcpy(cand, from->children, from->nchildren * sizeof *cand);
             ncand = from->nchildren;
+        }
+        if (a.on[O_TREE]) {
+            cand = st_xreallocarray(cand, ncand + 1, sizeof *cand);
+            cand[ncand++] = from;
         }
     } else if (a.on[O_ROOTS]) {
         cand = st_xmalloc((c.tree->nroots + 1) * sizeof *cand);
