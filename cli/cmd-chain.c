@@ -7,11 +7,18 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
 #include "common/json.h"
+#include "common/log.h"
+#include "common/name.h"
+#include "common/xalloc.h"
+#include "xml/domain.h"
 #include "chain/chain.h"
+#include "chain/store.h"
+#include "chain/tree.h"
 #include "cli/commands.h"
 
 /* "64 MiB", "1.5 GiB": for people; JSON carries exact bytes. */
@@ -41,7 +48,7 @@ json_u64_or_null(bool known, uint64_t v)
 }
 
 static struct json_object *
-layer_json(const struct st_layer *l)
+layer_json(const struct st_layer *l, const char *snapshot)
 {
     struct json_object *o = json_object_new_object();
     struct json_object *faults = json_object_new_array();
@@ -62,6 +69,7 @@ layer_json(const struct st_layer *l)
     json_object_object_add(o, "backing-resolved", st_json_string_or_null(l->backing_resolved));
     json_object_object_add(o, "device", json_u64_or_null(l->exists, (uint64_t) l->dev));
     json_object_object_add(o, "inode", json_u64_or_null(l->exists, (uint64_t) l->ino));
+    json_object_object_add(o, "snapshot", st_json_string_or_null(snapshot));
     for (size_t i = 0; i < l->n_faults; i++) {
         struct json_object *f = json_object_new_object();
 
@@ -73,14 +81,36 @@ layer_json(const struct st_layer *l)
     return o;
 }
 
+/* Which snapshot has a layer as its point in time (domain form only). */
+struct pit {
+    dev_t dev;
+    ino_t ino;
+    const char *snapshot;       /* borrowed from the tree */
+};
+
+struct pits {
+    struct pit *v;              /* owned */
+    size_t n;
+};
+
+static const char *
+pit_snapshot(const struct pits *pits, const struct st_layer *l)
+{
+    for (size_t i = 0; pits && l->exists && i < pits->n; i++)
+        if (pits->v[i].dev == l->dev && pits->v[i].ino == l->ino)
+            return pits->v[i].snapshot;
+    return NULL;
+}
+
 static struct json_object *
-chain_json(const struct st_chain *chain)
+chain_json(const struct st_chain *chain, const struct pits *pits)
 {
     struct json_object *o = json_object_new_object();
     struct json_object *layers = json_object_new_array();
 
     for (size_t i = 0; i < chain->n_layers; i++)
-        json_object_array_add(layers, layer_json(&chain->layers[i]));
+        json_object_array_add(layers, layer_json(&chain->layers[i],
+                                                 pit_snapshot(pits, &chain->layers[i])));
     json_object_object_add(o, "layers", layers);
     json_object_object_add(o, "fault-count", json_object_new_int64((int64_t) chain->n_faults));
     json_object_object_add(o, "clean", json_object_new_boolean(chain->n_faults == 0));
@@ -88,7 +118,7 @@ chain_json(const struct st_chain *chain)
 }
 
 static void
-render_text(FILE *out, const struct st_chain *chain)
+render_text(FILE *out, const struct st_chain *chain, const struct pits *pits)
 {
     fprintf(out, "%-5s %-6s %10s %10s %9s  %s\n", "DEPTH", "FORMAT", "VIRTUAL", "ALLOCATED",
             "CLUSTER", "PATH");
@@ -104,6 +134,8 @@ render_text(FILE *out, const struct st_chain *chain)
             human(cs, sizeof(cs), l->cluster_size);
         fprintf(out, "%-5zu %-6s %10s %10s %9s  %s\n", i, l->format ? l->format : "-", vs, al, cs,
                 l->abs_path);
+        if (pit_snapshot(pits, l))
+            fprintf(out, "      point in time of snapshot '%s'\n", pit_snapshot(pits, l));
         if (l->backing)
             fprintf(out, "      backing: '%s' (%s) -> %s\n", l->backing,
                     l->backing_format ? l->backing_format : "format not recorded",
@@ -114,9 +146,16 @@ render_text(FILE *out, const struct st_chain *chain)
     }
 }
 
-/* Options shared by show and check; returns the loaded chain or NULL. */
-static struct st_chain *
-load_from_args(struct cli *cli, int argc, char **argv, bool *helped, struct st_error **errp)
+struct show_args {
+    struct st_chain_opts opts;
+    const char *target;         /* FILE or DOM */
+    const char *dev;            /* DEV of the domain form, or NULL */
+};
+
+/* Options shared by show and check.  Returns 1 when parsed, 0 after
+ * --help, -1 on a usage error. */
+static int
+parse_args(struct cli *cli, int argc, char **argv, struct show_args *a, struct st_error **errp)
 {
     enum { OPT_FORMAT = 256, OPT_BACKING_FORMAT, OPT_MAX_DEPTH, OPT_NO_ALLOC };
     static const struct option opts[] = {
@@ -127,9 +166,9 @@ load_from_args(struct cli *cli, int argc, char **argv, bool *helped, struct st_e
         { "no-allocation", no_argument, NULL, OPT_NO_ALLOC },
         { NULL, 0, NULL, 0 },
     };
-    struct st_chain_opts o = { 0 };
     int c;
 
+    memset(a, 0, sizeof *a);
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         char *end;
@@ -137,41 +176,152 @@ load_from_args(struct cli *cli, int argc, char **argv, bool *helped, struct st_e
 
         switch (c) {
         case 'h':
-            *helped = true;
             cli_command_help(cli);
-            return NULL;
+            return 0;
         case OPT_FORMAT:
-            o.format = optarg;
+            a->opts.format = optarg;
             break;
         case OPT_BACKING_FORMAT:
-            o.backing_format = optarg;
+            a->opts.backing_format = optarg;
             break;
         case OPT_MAX_DEPTH:
             v = strtoul(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end || v == 0 || v > UINT_MAX) {
-                cli_usage(cli, errp, "--max-depth wants a positive number, not '%s'", optarg);
-                return NULL;
-            }
-            o.max_depth = (unsigned) v;
+            if (*optarg < '0' || *optarg > '9' || *end || v == 0 || v > UINT_MAX)
+                return cli_usage(cli, errp, "--max-depth wants a positive number, not '%s'", optarg);
+            a->opts.max_depth = (unsigned) v;
             break;
         case OPT_NO_ALLOC:
-            o.skip_allocation = true;
+            a->opts.skip_allocation = true;
             break;
         default:
-            cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
-            return NULL;
+            return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) {
-        cli_usage(cli, errp, "no image given");
-        return NULL;
+    if (optind >= argc)
+        return cli_usage(cli, errp, "no image or domain given");
+    a->target = argv[optind];
+    if (optind + 1 < argc)
+        a->dev = argv[optind + 1];
+    if (optind + 2 < argc)
+        return cli_usage(cli, errp, "unexpected argument '%s'", argv[optind + 2]);
+    return 1;
+}
+
+/* The domain form applies when the target names a defined domain (a
+ * file of the same name can be given as ./NAME) or a DEV is given. */
+static bool
+is_domain_form(const struct st_store *store, const struct show_args *a)
+{
+    if (a->dev)
+        return true;
+    return !strchr(a->target, '/') && st_name_check("domain", a->target, NULL) &&
+           st_store_domain_exists(store, a->target);
+}
+
+/* The point-in-time files of every snapshot for disk @dev. */
+static void
+collect_pits(const struct st_tree *tree, const char *dev, struct pits *pits)
+{
+    for (size_t i = 0; tree && i < tree->n; i++) {
+        const struct st_snapshot *snap = tree->nodes[i]->snap;
+        CLEANUP_DOMAIN struct st_domain *then = st_snapshot_get_domain(snap, NULL);
+        const struct st_domain_disk *disk = then ? st_domain_find_disk(then, dev) : NULL;
+        struct stat st;
+
+        if (!disk || !disk->source || stat(disk->source, &st) < 0)
+            continue;
+        pits->v = st_xreallocarray(pits->v, pits->n + 1, sizeof *pits->v);
+        pits->v[pits->n++] = (struct pit) { st.st_dev, st.st_ino, snap->name };
     }
-    if (optind + 1 < argc) {
-        /* 'chain show DOM DEV' arrives with domains (SPEC §3). */
-        cli_usage(cli, errp, "unexpected argument '%s'", argv[optind + 1]);
-        return NULL;
+}
+
+static void
+warn_snapshot(const struct st_error *err, void *opaque ST_UNUSED)
+{
+    st_warn("chain", "%s", err->msg);
+}
+
+static void
+render_check(FILE *out, const struct st_chain *chain)
+{
+    if (chain->n_faults == 0) {
+        fprintf(out, "%s: %zu layer%s, no faults\n", chain->layers[0].path, chain->n_layers,
+                chain->n_layers == 1 ? "" : "s");
+        return;
     }
-    return st_chain_load(argv[optind], &o, errp);
+    for (size_t i = 0; i < chain->n_layers; i++)
+        for (size_t j = 0; j < chain->layers[i].n_faults; j++)
+            fprintf(out, "%s: %s: %s\n", chain->layers[i].path,
+                    st_fault_code_name(chain->layers[i].faults[j].code),
+                    chain->layers[i].faults[j].message);
+}
+
+/* chain show|check DOM [DEV]: every disk's chain from its active file,
+ * each layer marked with the snapshot whose point in time it is. */
+static int
+show_domain(struct cli *cli, const struct st_store *store, struct show_args *a, bool check,
+            struct st_error **errp)
+{
+    CLEANUP_DOMAIN struct st_domain *dom = NULL;
+    CLEANUP_TREE struct st_tree *tree = NULL;
+    struct json_object *disks = json_object_new_array();
+    size_t faults = 0, shown = 0;
+
+    if (!(dom = st_store_domain_load(store, a->target, errp)) ||
+        !(tree = st_store_tree_load(store, dom->name, 0, warn_snapshot, NULL, errp))) {
+        json_object_put(disks);
+        return -1;
+    }
+    if (a->dev && !st_domain_find_disk(dom, a->dev)) {
+        json_object_put(disks);
+        st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no disk '%s'", dom->name, a->dev);
+        st_error_hint(errp, "'strata domblklist %s' lists its disks", dom->name);
+        return -1;
+    }
+    for (size_t i = 0; i < dom->ndisks; i++) {
+        const struct st_domain_disk *disk = &dom->disks[i];
+        struct st_chain_opts o = a->opts;
+        CLEANUP_CHAIN struct st_chain *chain = NULL;
+        struct pits pits = { NULL, 0 };
+        struct json_object *d;
+
+        if (a->dev && strcmp(disk->target, a->dev) != 0)
+            continue;
+        if (!o.format)
+            o.format = disk->format;
+        if (!(chain = st_chain_load(disk->source, &o, errp))) {
+            json_object_put(disks);
+            st_error_prepend(errp, "disk '%s': ", disk->target);
+            return -1;
+        }
+        collect_pits(tree, disk->target, &pits);
+        faults += chain->n_faults;
+        d = chain_json(chain, &pits);
+        json_object_object_add(d, "disk", json_object_new_string(disk->target));
+        json_object_array_add(disks, d);
+        if (!cli->json) {
+            if (shown++)
+                fputc('\n', cli->out);
+            fprintf(cli->out, "disk %s:\n", disk->target);
+            if (check)
+                render_check(cli->out, chain);
+            else
+                render_text(cli->out, chain, &pits);
+        }
+        free(pits.v);
+    }
+    if (cli->json) {
+        struct json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "domain", json_object_new_string(dom->name));
+        json_object_object_add(o, "disks", disks);
+        json_object_object_add(o, "fault-count", json_object_new_int64((int64_t) faults));
+        json_object_object_add(o, "clean", json_object_new_boolean(faults == 0));
+        cli_set_result(cli, o);
+    } else {
+        json_object_put(disks);
+    }
+    return check && faults ? 2 : 0;
 }
 
 /* argv[0] is "show" or "check". */
@@ -179,27 +329,27 @@ static int
 chain_show(struct cli *cli, int argc, char **argv, bool check, struct st_error **errp)
 {
     CLEANUP_CHAIN struct st_chain *chain = NULL;
-    bool helped = false;
+    CLEANUP_STORE struct st_store *store = NULL;
+    struct show_args a;
+    int r;
 
-    if (!(chain = load_from_args(cli, argc, argv, &helped, errp)))
-        return helped ? 0 : -1;
-    if (cli->json) {
-        cli_set_result(cli, chain_json(chain));
-    } else if (!check) {
-        render_text(cli->out, chain);
-    } else if (chain->n_faults == 0) {
-        fprintf(cli->out, "%s: %zu layer%s, no faults\n", chain->layers[0].path, chain->n_layers,
-                chain->n_layers == 1 ? "" : "s");
-    } else {
-        for (size_t i = 0; i < chain->n_layers; i++)
-            for (size_t j = 0; j < chain->layers[i].n_faults; j++)
-                fprintf(cli->out, "%s: %s: %s\n", chain->layers[i].path,
-                        st_fault_code_name(chain->layers[i].faults[j].code),
-                        chain->layers[i].faults[j].message);
-    }
-    if (check && chain->n_faults)
-        return 2;
-    return 0;
+    if ((r = parse_args(cli, argc, argv, &a, errp)) <= 0)
+        return r;
+    /* An unreadable state dir matters only to the domain form. */
+    store = st_store_open(cli->state_dir, false, NULL);
+    if (!store && a.dev && !(store = st_store_open(cli->state_dir, false, errp)))
+        return -1;
+    if (store && is_domain_form(store, &a))
+        return show_domain(cli, store, &a, check, errp);
+    if (!(chain = st_chain_load(a.target, &a.opts, errp)))
+        return -1;
+    if (cli->json)
+        cli_set_result(cli, chain_json(chain, NULL));
+    else if (!check)
+        render_text(cli->out, chain, NULL);
+    else
+        render_check(cli->out, chain);
+    return check && chain->n_faults ? 2 : 0;
 }
 
 int

@@ -53,7 +53,8 @@ static const struct command commands[] = {
       "print a snapshot's parent" },
     { "version", cmd_version, "", "print the version of strata" },
     { "chain", cmd_chain,
-      "{show | check} FILE [--format F] [--backing-format F] [--max-depth N] [--no-allocation]",
+      "{show | check} {FILE | DOMAIN [DEV]} [--format F] [--backing-format F] [--max-depth N] "
+      "[--no-allocation]",
       "show or check a backing chain read from the image headers" },
 };
 
