@@ -96,7 +96,9 @@ st_path_read(const char *path, size_t max, size_t *lenp, struct st_error **errp)
         st_error_set_path(errp, path);
         return NULL;
     }
-    cap = S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 4096;
+    /* Room for the whole file, the NUL, and the byte that lets the read
+     * which sees end-of-file happen without growing the buffer. */
+    cap = S_ISREG(st.st_mode) ? (size_t) st.st_size + 2 : 4096;
     buf = st_xmalloc(cap);
     for (;;) {
         ssize_t r;
