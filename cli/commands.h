@@ -8,4 +8,7 @@
 /* cmd-version.c */
 int cmd_version(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-chain.c */
+int cmd_chain(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

@@ -24,6 +24,9 @@
  * sorted by group, then name). */
 static const struct command commands[] = {
     { "version", cmd_version, "", "print the version of strata" },
+    { "chain", cmd_chain,
+      "{show | check} FILE [--format F] [--backing-format F] [--max-depth N] [--no-allocation]",
+      "show or check a backing chain read from the image headers" },
 };
 
 static const struct command *current;

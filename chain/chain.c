@@ -1,0 +1,444 @@
+/* chain/chain.c: walk a backing chain top-down, reading only headers
+ * and allocation tables, and record every fault on the layer it
+ * concerns.  Formats are never probed: the top is qcow2 unless told,
+ * and a backing file is opened with the format its overlay records. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/xalloc.h"
+#include "chain/backing.h"
+#include "chain/chain.h"
+#include "chain/qcow2.h"
+
+ST_LOG_INIT("chain.chain");
+
+static const char *const fault_names[] = {
+    [ST_FAULT_MISSING] = "missing",
+    [ST_FAULT_UNREADABLE] = "unreadable",
+    [ST_FAULT_BAD_HEADER] = "bad-header",
+    [ST_FAULT_BAD_TABLE] = "bad-table",
+    [ST_FAULT_LOOP] = "loop",
+    [ST_FAULT_NO_BACKING_FORMAT] = "no-backing-format",
+    [ST_FAULT_FORMAT_MISMATCH] = "format-mismatch",
+    [ST_FAULT_UNSUPPORTED_FORMAT] = "unsupported-format",
+    [ST_FAULT_UNSUPPORTED_BACKING] = "unsupported-backing",
+    [ST_FAULT_BACKING_SMALLER] = "backing-smaller",
+    [ST_FAULT_BACKING_LARGER] = "backing-larger",
+    [ST_FAULT_UNKNOWN_FEATURE] = "unknown-feature",
+    [ST_FAULT_CORRUPT] = "corrupt",
+    [ST_FAULT_DIRTY] = "dirty",
+    [ST_FAULT_ENCRYPTED] = "encrypted",
+    [ST_FAULT_DATA_FILE] = "data-file",
+    [ST_FAULT_TOO_DEEP] = "too-deep",
+};
+ST_STATIC_ASSERT(sizeof(fault_names) / sizeof(fault_names[0]) == ST_FAULT__LAST,
+                 "a fault code has no name");
+
+const char *
+st_fault_code_name(enum st_fault_code code)
+{
+    if ((unsigned) code >= ST_FAULT__LAST)
+        return "unknown";
+    return fault_names[code];
+}
+
+static void add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code code,
+                      const char *fmt, ...) ST_PRINTF(4, 5);
+
+static void
+add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code code,
+          const char *fmt, ...)
+{
+    va_list ap;
+    struct st_fault *f;
+
+    layer->faults = st_xreallocarray(layer->faults, layer->n_faults + 1, sizeof(*layer->faults));
+    f = &layer->faults[layer->n_faults++];
+    f->code = code;
+    va_start(ap, fmt);
+    f->message = st_xvasprintf(fmt, ap);
+    va_end(ap);
+    chain->n_faults++;
+    st_debug("%s: %s: %s", layer->path, fault_names[code], f->message);
+}
+
+static void
+layer_clear(struct st_layer *l)
+{
+    free(l->path);
+    free(l->abs_path);
+    free(l->format);
+    free(l->backing);
+    free(l->backing_format);
+    free(l->backing_resolved);
+    for (size_t i = 0; i < l->n_faults; i++)
+        free(l->faults[i].message);
+    free(l->faults);
+}
+
+void
+st_chain_free(struct st_chain *chain)
+{
+    if (!chain)
+        return;
+    for (size_t i = 0; i < chain->n_layers; i++)
+        layer_clear(&chain->layers[i]);
+    free(chain->layers);
+    free(chain);
+}
+
+static bool
+known_format(const char *f)
+{
+    return strcmp(f, "qcow2") == 0 || strcmp(f, "raw") == 0;
+}
+
+/* Bytes from offset 0, short only at EOF. */
+static ssize_t
+read_head(int fd, void *buf, size_t n)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t r = pread(fd, (char *) buf + done, n - done, (off_t) done);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        done += (size_t) r;
+    }
+    return (ssize_t) done;
+}
+
+/* The faults a header's feature bits call for. */
+static void
+feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2_header *h)
+{
+    uint64_t unknown = h->incompatible & ~(uint64_t) ST_QCOW2_INCOMPAT_KNOWN;
+
+    if (h->incompatible & ST_QCOW2_INCOMPAT_CORRUPT)
+        add_fault(chain, l, ST_FAULT_CORRUPT, "'%s' is marked corrupt: QEMU opens it read-only only; run 'qemu-img check -r all'",
+                  l->path);
+    if (h->incompatible & ST_QCOW2_INCOMPAT_DIRTY)
+        add_fault(chain, l, ST_FAULT_DIRTY, "'%s' has the dirty bit set (refcounts not flushed); run 'qemu-img check -r all'",
+                  l->path);
+    for (unsigned bit = 0; bit < 64; bit++) {
+        const char *name;
+
+        if (!(unknown & (UINT64_C(1) << bit)))
+            continue;
+        name = st_qcow2_incompat_name(h, bit);
+        if (name)
+            add_fault(chain, l, ST_FAULT_UNKNOWN_FEATURE, "'%s' uses unknown incompatible feature bit %u ('%s')",
+                      l->path, bit, name);
+        else
+            add_fault(chain, l, ST_FAULT_UNKNOWN_FEATURE, "'%s' uses unknown incompatible feature bit %u",
+                      l->path, bit);
+    }
+    if (h->crypt_method != 0)
+        add_fault(chain, l, ST_FAULT_ENCRYPTED, "'%s' is encrypted (method %" PRIu32 "); strata does not manage encrypted images",
+                  l->path, h->crypt_method);
+    if (h->incompatible & ST_QCOW2_INCOMPAT_DATA_FILE)
+        add_fault(chain, l, ST_FAULT_DATA_FILE, "'%s' keeps its data in external file '%s'; strata does not manage external data files",
+                  l->path, h->data_file ? h->data_file : "(not named)");
+}
+
+/* Read a qcow2 layer.  Returns false when the walk cannot go below it. */
+static bool
+read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
+           const struct st_chain_opts *opts)
+{
+    unsigned char probe[ST_QCOW2_PROBE_LEN];
+    CLEANUP_FREE unsigned char *buf = NULL;
+    CLEANUP_ERROR struct st_error *err = NULL;
+    struct st_qcow2_header h;
+    struct st_qcow2_alloc a;
+    size_t want;
+    ssize_t got;
+
+    if ((got = read_head(fd, probe, sizeof(probe))) < 0) {
+        add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
+        return false;
+    }
+    if (!st_qcow2_has_magic(probe, (size_t) got)) {
+        if (is_top)
+            add_fault(chain, l, ST_FAULT_BAD_HEADER, "'%s' is not a qcow2 image; if it is raw, say so with --format raw",
+                      l->path);
+        else
+            add_fault(chain, l, ST_FAULT_FORMAT_MISMATCH, "'%s' is recorded as qcow2 but is not a qcow2 image",
+                      l->path);
+        return false;
+    }
+    want = st_qcow2_first_cluster_len(probe, (size_t) got);
+    if (want > l->file_size)
+        want = (size_t) l->file_size;
+    if (want > (size_t) got) {
+        buf = st_xmalloc(want);
+        if ((got = read_head(fd, buf, want)) < 0) {
+            add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
+            return false;
+        }
+    }
+    if (!st_qcow2_parse(buf ? buf : probe, (size_t) got, l->file_size, &h, &err)) {
+        add_fault(chain, l, ST_FAULT_BAD_HEADER, "'%s': %s", l->path, err->msg);
+        return false;
+    }
+    l->has_header = true;
+    l->qcow2_version = h.version;
+    l->virtual_size = h.virtual_size;
+    l->cluster_size = h.cluster_size;
+    l->backing = ST_STEAL(&h.backing);
+    l->backing_format = ST_STEAL(&h.backing_format);
+    feature_faults(chain, l, &h);
+    if (!opts->skip_allocation) {
+        if (st_qcow2_alloc_read(fd, &h, l->file_size, &a, &err)) {
+            l->has_alloc = true;
+            l->allocated_bytes = a.data_bytes;
+            l->zero_bytes = a.zero_bytes;
+            l->compressed_bytes = a.compressed_bytes;
+        } else {
+            add_fault(chain, l, err->code == ST_E_IO ? ST_FAULT_UNREADABLE : ST_FAULT_BAD_TABLE,
+                      "'%s': %s", l->path, err->msg);
+        }
+    }
+    st_qcow2_header_clear(&h);
+    return true;
+}
+
+/* A raw layer: all of the file is the disk; allocation from the
+ * filesystem's holes, as qemu-img map reports it. */
+static void
+read_raw(struct st_chain *chain, struct st_layer *l, int fd, const struct st_chain_opts *opts)
+{
+    unsigned char probe[8];
+    ssize_t got = read_head(fd, probe, sizeof(probe));
+    off_t pos = 0, end = (off_t) l->file_size;
+
+    if (got > 0 && st_qcow2_has_magic(probe, (size_t) got))
+        add_fault(chain, l, ST_FAULT_FORMAT_MISMATCH, "'%s' is used as raw but is a qcow2 image: the guest would see its metadata",
+                  l->path);
+    l->has_header = true;
+    l->virtual_size = l->file_size;
+    if (opts->skip_allocation)
+        return;
+    while (pos < end) {
+        off_t data = lseek(fd, pos, SEEK_DATA);
+        off_t hole;
+
+        if (data < 0) {
+            if (errno != ENXIO)
+                goto unsupported;
+            l->zero_bytes += (uint64_t) (end - pos);
+            break;
+        }
+        if ((hole = lseek(fd, data, SEEK_HOLE)) < 0)
+            goto unsupported;
+        if (hole > end)
+            hole = end;
+        l->zero_bytes += (uint64_t) (data - pos);
+        l->allocated_bytes += (uint64_t) (hole - data);
+        pos = hole;
+    }
+    l->has_alloc = true;
+    return;
+
+ unsupported:
+    /* No SEEK_DATA here: the whole file counts as data, as QEMU says. */
+    l->allocated_bytes = l->file_size;
+    l->zero_bytes = 0;
+    l->has_alloc = true;
+}
+
+static struct st_layer *
+new_layer(struct st_chain *chain, char *path, const char *format)
+{
+    struct st_layer *l;
+
+    chain->layers = st_xreallocarray(chain->layers, chain->n_layers + 1, sizeof(*chain->layers));
+    l = &chain->layers[chain->n_layers++];
+    memset(l, 0, sizeof(*l));
+    l->path = path;
+    l->abs_path = st_path_absolute(path, NULL);
+    if (!l->abs_path)
+        l->abs_path = st_xstrdup(path);
+    l->format = format ? st_xstrdup(format) : NULL;
+    return l;
+}
+
+/* Faults on @over that depend on its backing layer @back. */
+static void
+compare_sizes(struct st_chain *chain, struct st_layer *over, const struct st_layer *back)
+{
+    if (!over->has_header || !back->has_header)
+        return;
+    if (back->virtual_size < over->virtual_size)
+        add_fault(chain, over, ST_FAULT_BACKING_SMALLER, "backing file '%s' (%" PRIu64 " bytes) is smaller than '%s' (%" PRIu64 " bytes)",
+                  back->path, back->virtual_size, over->path, over->virtual_size);
+    else if (back->virtual_size > over->virtual_size)
+        add_fault(chain, over, ST_FAULT_BACKING_LARGER, "backing file '%s' (%" PRIu64 " bytes) is larger than '%s' (%" PRIu64 " bytes)",
+                  back->path, back->virtual_size, over->path, over->virtual_size);
+}
+
+/* Where the walk goes below @l: the resolved path and the format, or
+ * false (with a fault on @l when that is a problem). */
+static bool
+next_step(struct st_chain *chain, struct st_layer *l, const struct st_chain_opts *opts,
+          char **pathp, const char **formatp)
+{
+    CLEANUP_ERROR struct st_error *err = NULL;
+
+    if (!l->backing)
+        return false;
+    if (!(l->backing_resolved = st_backing_resolve(l->path, l->backing, &err))) {
+        add_fault(chain, l, ST_FAULT_UNSUPPORTED_BACKING, "'%s': %s", l->path, err->msg);
+        return false;
+    }
+    if (l->backing_format) {
+        *formatp = l->backing_format;
+    } else if (opts->backing_format) {
+        *formatp = opts->backing_format;
+    } else {
+        add_fault(chain, l, ST_FAULT_NO_BACKING_FORMAT, "'%s' does not record the format of its backing file '%s'; strata does not probe formats: name it with --backing-format, or record it with 'qemu-img rebase -u -F FORMAT'",
+                  l->path, l->backing);
+        return false;
+    }
+    *pathp = st_xstrdup(l->backing_resolved);
+    return true;
+}
+
+struct st_chain *
+st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_error **errp)
+{
+    static const struct st_chain_opts defaults = { 0 };
+    struct st_chain *chain = NULL;
+    CLEANUP_FREE char *cur = NULL;
+    CLEANUP_FREE char *format = NULL;
+    unsigned max_depth;
+
+    if (!opts)
+        opts = &defaults;
+    format = st_xstrdup(opts->format ? opts->format : "qcow2");
+    max_depth = opts->max_depth ? opts->max_depth : ST_CHAIN_DEFAULT_MAX_DEPTH;
+    if (!known_format(format)) {
+        st_error_set(errp, ST_E_USAGE, "unsupported format '%s' (strata handles qcow2 and raw)", format);
+        return NULL;
+    }
+    if (opts->backing_format && !known_format(opts->backing_format)) {
+        st_error_set(errp, ST_E_USAGE, "unsupported backing format '%s' (strata handles qcow2 and raw)",
+                     opts->backing_format);
+        return NULL;
+    }
+
+    chain = st_xcalloc(1, sizeof(*chain));
+    cur = st_xstrdup(path);
+    for (;;) {
+        CLEANUP_CLOSE int fd = -1;
+        bool is_top = chain->n_layers == 0;
+        struct st_layer *l, *prev = is_top ? NULL : &chain->layers[chain->n_layers - 1];
+        struct stat st;
+        const char *next_format = NULL;
+        char *next = NULL;
+
+        if (prev && chain->n_layers >= max_depth) {
+            add_fault(chain, prev, ST_FAULT_TOO_DEEP, "the chain is deeper than %u layers; not followed below '%s' (see --max-depth)",
+                      max_depth, prev->path);
+            break;
+        }
+        fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 && fstat(fd, &st) < 0) {
+            int e = errno;
+
+            close(fd);
+            fd = -1;
+            errno = e;
+        }
+        if (fd < 0 && is_top) {
+            st_error_set_errno(errp, errno, errno == ENOENT ? ST_E_NOT_FOUND : ST_E_IO,
+                               "cannot open '%s'", cur);
+            st_error_set_path(errp, cur);
+            st_chain_free(chain);
+            return NULL;
+        }
+        if (fd >= 0 && prev) {
+            bool loop = false;
+
+            for (size_t i = 0; i < chain->n_layers && !loop; i++)
+                loop = chain->layers[i].exists && chain->layers[i].dev == st.st_dev &&
+                    chain->layers[i].ino == st.st_ino;
+            if (loop) {
+                add_fault(chain, prev, ST_FAULT_LOOP, "backing file '%s' of '%s' is already in the chain (a loop)",
+                          cur, prev->path);
+                break;
+            }
+        }
+        l = new_layer(chain, ST_STEAL(&cur), format);
+        /* new_layer() moved the array. */
+        prev = is_top ? NULL : &chain->layers[chain->n_layers - 2];
+        if (fd < 0) {
+            if (errno == ENOENT)
+                add_fault(chain, l, ST_FAULT_MISSING, "backing file '%s' of '%s' does not exist",
+                          l->path, prev->path);
+            else
+                add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot open backing file '%s' of '%s': %s",
+                          l->path, prev->path, strerror(errno));
+            break;
+        }
+        l->exists = true;
+        l->dev = st.st_dev;
+        l->ino = st.st_ino;
+        l->file_size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0;
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+            add_fault(chain, l, ST_FAULT_UNREADABLE, "'%s' is not a regular file or block device", l->path);
+            break;
+        }
+        if (S_ISBLK(st.st_mode)) {
+            off_t end = lseek(fd, 0, SEEK_END);
+
+            l->file_size = end > 0 ? (uint64_t) end : 0;
+        }
+
+        if (strcmp(format, "raw") == 0) {
+            read_raw(chain, l, fd, opts);
+        } else if (strcmp(format, "qcow2") == 0) {
+            if (!read_qcow2(chain, l, fd, is_top, opts))
+                break;
+        } else {
+            add_fault(chain, l, ST_FAULT_UNSUPPORTED_FORMAT, "'%s' is recorded as '%s', a format strata does not read (only qcow2 and raw)",
+                      l->path, format);
+            break;
+        }
+        if (prev)
+            compare_sizes(chain, prev, l);
+        if (!next_step(chain, l, opts, &next, &next_format))
+            break;
+        cur = next;
+        free(format);
+        format = st_xstrdup(next_format);
+    }
+    return chain;
+}
+
+bool
+st_chain_layer_is_file(const struct st_layer *layer, const char *path)
+{
+    struct stat st;
+
+    if (!layer->exists || stat(path, &st) < 0)
+        return false;
+    return st.st_dev == layer->dev && st.st_ino == layer->ino;
+}
