@@ -11,4 +11,22 @@ int cmd_version(struct cli *cli, int argc, char **argv, struct st_error **errp);
 /* cmd-chain.c */
 int cmd_chain(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-domain.c */
+int cmd_define(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_define_as(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_undefine(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_list(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_dumpxml(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_domblklist(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+/* cmd-snapshot.c */
+int cmd_snapshot_create(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_info(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_dumpxml(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_parent(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_current(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

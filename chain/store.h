@@ -1,0 +1,88 @@
+/* chain/store.h: the state directory of SPEC §2.
+ *
+ *   STATE/DOMAIN/domain.xml          the domain (libvirt <domain>)
+ *   STATE/DOMAIN/snapshots/NAME.xml  one snapshot each, internal form
+ *   STATE/DOMAIN/lock                flock()ed by mutating commands
+ *
+ * Directories are 0700, files 0600, and every write is atomic (temp
+ * file, fsync, rename, fsync dir), so a reader sees either the old or
+ * the new file.  Names are checked with st_name_check() before they
+ * become paths.  Callers that change anything hold the domain lock. */
+#ifndef ST_CHAIN_STORE_H
+#define ST_CHAIN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "xml/domain.h"
+#include "xml/snapshot.h"
+#include "chain/tree.h"
+
+struct st_store {
+    char *dir;                      /* owned; the state directory */
+};
+
+/* @create: make the directory (0700) if missing; otherwise a missing
+ * directory is an empty store. */
+struct st_store *st_store_open(const char *dir, bool create, struct st_error **errp);
+void st_store_free(struct st_store *store);
+ST_DEFINE_CLEANUP(st_cleanup_store, struct st_store *, st_store_free)
+#define CLEANUP_STORE ST_CLEANUP(st_cleanup_store)
+
+/* Paths inside the store, owned; @name is not checked here. */
+char *st_store_domain_dir(const struct st_store *store, const char *dom);
+char *st_store_snapshot_path(const struct st_store *store, const char *dom,
+                             const char *snap);
+
+/**
+ * st_store_lock:
+ * @wait: block until the lock is free; else fail at once with ST_E_BUSY
+ *
+ * Takes the exclusive lock of domain @dom (creating its directory).
+ * Returns the lock fd (close it to unlock; CLEANUP_CLOSE does), or -1.
+ */
+int st_store_lock(const struct st_store *store, const char *dom, bool wait,
+                  struct st_error **errp);
+
+/* Domains. */
+bool st_store_domain_exists(const struct st_store *store, const char *dom);
+/* ST_E_NOT_FOUND when there is no such domain. */
+struct st_domain *st_store_domain_load(const struct st_store *store, const char *name,
+                                       struct st_error **errp);
+/* Write domain.xml (creating the domain directory). */
+bool st_store_domain_save(const struct st_store *store, const struct st_domain *dom,
+                          struct st_error **errp);
+/* Names of the defined domains, sorted; owned NULL-terminated strv. */
+char **st_store_domain_list(const struct st_store *store, struct st_error **errp);
+/* Remove the domain; with snapshots left, ST_E_CONFLICT unless
+ * @snapshots_metadata (which removes their metadata too). */
+bool st_store_domain_undefine(const struct st_store *store, const char *name,
+                              bool snapshots_metadata, struct st_error **errp);
+
+/* Snapshots. */
+typedef void (*st_store_warn_fn)(const struct st_error *err, void *opaque);
+/**
+ * st_store_tree_load:
+ * @warn: told about each unreadable snapshot file (by name) and each
+ *   tree problem; those files are left out, the rest is loaded
+ *
+ * Returns the snapshot tree of @dom (empty if it has none).
+ */
+struct st_tree *st_store_tree_load(const struct st_store *store, const char *dom,
+                                   st_store_warn_fn warn, void *opaque,
+                                   struct st_error **errp);
+/* Write NAME.xml in the internal form (<active> from snap->current). */
+bool st_store_snapshot_save(const struct st_store *store, const char *dom,
+                            const struct st_snapshot *snap, struct st_error **errp);
+bool st_store_snapshot_delete(const struct st_store *store, const char *dom,
+                              const char *name, struct st_error **errp);
+/* Make @node current (NULL: none) in @tree and on disk: the new current
+ * is written first, then the old one cleared, so that a crash leaves at
+ * worst two marked files, which the loader resolves with a warning. */
+bool st_store_set_current(const struct st_store *store, const char *dom,
+                          struct st_tree *tree, struct st_tree_node *node,
+                          struct st_error **errp);
+
+#endif
