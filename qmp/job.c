@@ -1,0 +1,272 @@
+/* qmp/job.c: start block jobs and drive them through their states. */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "qmp/blockdev.h"
+#include "qmp/job.h"
+
+ST_LOG_INIT("qmp.job");
+
+enum {
+    DEFAULT_TIMEOUT_MS = 60 * 60 * 1000,
+    DEFAULT_POLL_MS = 200,
+    CANCEL_GRACE_MS = 30 * 1000,    /* time for a cancelled job to conclude */
+};
+
+struct job_state {
+    const char *id;
+    char *error;            /* owned; QSD's error text, first seen */
+    char *status;           /* owned; last status seen */
+    char *io_op;            /* owned; "read"/"write" of the first BLOCK_JOB_ERROR */
+};
+
+/* JOB_STATUS_CHANGE carries data.id; BLOCK_JOB_* carry data.device. */
+static bool
+is_our_event(struct json_object *ev, void *opaque)
+{
+    struct job_state *js = opaque;
+    struct json_object *data = st_json_get_object(ev, "data");
+    const char *name = st_json_get_string(ev, "event");
+    const char *id = st_json_get_string(data, "id");
+    const char *dev = st_json_get_string(data, "device");
+
+    if (!name)
+        return false;
+    if (strcmp(name, "JOB_STATUS_CHANGE") == 0)
+        return id && strcmp(id, js->id) == 0;
+    return strncmp(name, "BLOCK_JOB_", 10) == 0 && dev && strcmp(dev, js->id) == 0;
+}
+
+/* Our entry of query-jobs (borrowed from @jobs), or NULL. */
+static struct json_object *
+find_job(struct json_object *jobs, const char *id)
+{
+    size_t n = jobs && json_object_is_type(jobs, json_type_array) ? json_object_array_length(jobs) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *j = json_object_array_get_idx(jobs, i);
+        const char *jid = st_json_get_string(j, "id");
+
+        if (jid && strcmp(jid, id) == 0)
+            return j;
+    }
+    return NULL;
+}
+
+static bool
+simple(struct st_qmp *qmp, const char *cmd, const char *id, struct st_error **errp)
+{
+    struct json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "id", json_object_new_string(id));
+    return st_qmp_run(qmp, cmd, args, errp);
+}
+
+/* Poll query-jobs: progress, and QSD's error text once it has one. */
+static bool
+poll_job(struct st_qmp *qmp, struct job_state *js, const struct st_qmp_job_opts *o,
+         struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
+    struct json_object *j;
+    int64_t cur, total;
+    const char *err;
+
+    if (!jobs)
+        return false;
+    if (!(j = find_job(jobs, js->id)))
+        return true;
+    if ((err = st_json_get_string(j, "error")) && !js->error)
+        js->error = st_xstrdup(err);
+    if (o && o->progress && st_json_get_int64(j, "current-progress", &cur) &&
+        st_json_get_int64(j, "total-progress", &total) && cur >= 0 && total >= 0)
+        o->progress((uint64_t) cur, (uint64_t) total, o->progress_opaque);
+    return true;
+}
+
+/* React to one of our events; sets *done when the job has been dismissed. */
+static bool
+handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
+             const struct st_qmp_job_opts *o, bool *done, struct st_error **errp)
+{
+    const char *name = st_json_get_string(ev, "event");
+    struct json_object *data = st_json_get_object(ev, "data");
+    const char *status = st_json_get_string(data, "status");
+    const char *err = st_json_get_string(data, "error");
+
+    if (strcmp(name, "JOB_STATUS_CHANGE") != 0) {
+        /* BLOCK_JOB_COMPLETED/CANCELLED carry the error too;
+         * BLOCK_JOB_ERROR says which side failed. */
+        const char *op = st_json_get_string(data, "operation");
+
+        if (err && !js->error)
+            js->error = st_xstrdup(err);
+        if (strcmp(name, "BLOCK_JOB_ERROR") == 0 && op && !js->io_op)
+            js->io_op = st_xstrdup(op);
+        return true;
+    }
+    if (!status)
+        return true;
+    free(js->status);
+    js->status = st_xstrdup(status);
+    if (strcmp(status, "ready") == 0)
+        return simple(qmp, "job-complete", js->id, errp);
+    if (strcmp(status, "pending") == 0 && !(o && o->self_finalizing))
+        return simple(qmp, "job-finalize", js->id, errp);
+    if (strcmp(status, "concluded") == 0) {
+        /* The error text is only in query-jobs (and COMPLETED events). */
+        if (!poll_job(qmp, js, NULL, errp))
+            return false;
+        if (o && o->progress && !js->error)
+            poll_job(qmp, js, o, NULL);
+        return simple(qmp, "job-dismiss", js->id, errp);
+    }
+    if (strcmp(status, "null") == 0)
+        *done = true;
+    return true;
+}
+
+bool
+st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_opts *o,
+                struct st_error **errp)
+{
+    struct st_error *err = NULL;
+    int timeout_ms = o && o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+    int poll_ms = o && o->poll_ms > 0 ? o->poll_ms : DEFAULT_POLL_MS;
+    struct st_deadline dl = st_deadline_in_ms(timeout_ms);
+    struct job_state js = { .id = job_id };
+    struct st_error *cancel_reason = NULL;
+    bool done = false, ok = false;
+    int64_t next_poll = st_now_ns();
+
+    while (!done) {
+        struct json_object *ev;
+
+        while (!done && (ev = st_qmp_take_event(qmp, is_our_event, &js))) {
+            bool r = handle_event(qmp, &js, ev, o, &done, &err);
+
+            json_object_put(ev);
+            if (!r)
+                goto out;
+        }
+        if (done)
+            break;
+        if (!cancel_reason && ((o && o->abort_flag && *o->abort_flag) ||
+                               st_deadline_expired(&dl))) {
+            if (st_deadline_expired(&dl))
+                st_error_set(&cancel_reason, ST_E_TIMEOUT,
+                             "job '%s' did not finish within %d ms and was cancelled", job_id,
+                             timeout_ms);
+            else
+                st_error_set(&cancel_reason, ST_E_JOB, "job '%s' was cancelled", job_id);
+            st_debug("cancelling job %s", job_id);
+            if (!simple(qmp, "job-cancel", job_id, &err))
+                goto out;
+            dl = st_deadline_in_ms(CANCEL_GRACE_MS);
+        } else if (cancel_reason && st_deadline_expired(&dl)) {
+            st_error_set(&err, ST_E_TIMEOUT, "job '%s' did not end after job-cancel", job_id);
+            goto out;
+        }
+        if (st_now_ns() >= next_poll) {
+            if (!poll_job(qmp, &js, o, &err))
+                goto out;
+            next_poll = st_now_ns() + (int64_t) poll_ms * 1000000;
+        }
+        {
+            struct st_deadline step = { .end_ns = next_poll < dl.end_ns ? next_poll : dl.end_ns };
+
+            if (!st_qmp_pump(qmp, &step, &err))
+                goto out;
+        }
+    }
+    if (cancel_reason) {
+        st_error_propagate(&err, cancel_reason);
+        cancel_reason = NULL;
+        goto out;
+    }
+    if (js.error) {
+        if (js.io_op)
+            st_error_set(&err, ST_E_JOB, "job '%s' failed: %s (on %s)", job_id, js.error,
+                         js.io_op);
+        else
+            st_error_set(&err, ST_E_JOB, "job '%s' failed: %s", job_id, js.error);
+        goto out;
+    }
+    ok = true;
+ out:
+    if (!ok) {
+        if (err->code == ST_E_QMP)
+            st_error_prepend(&err, "job '%s': ", job_id);
+        st_error_propagate(errp, err);
+    }
+    st_error_free(cancel_reason);
+    free(js.error);
+    free(js.status);
+    free(js.io_op);
+    return ok;
+}
+
+/* The filename of @base's protocol node: what the rewritten header
+ * should name.  QEMU would otherwise write the base's own filename,
+ * which is a json:{...} string whenever the live backing link differs
+ * from the header string (e.g. a relative one). */
+static char *
+base_filename(struct st_qmp *qmp, const char *base, struct st_error **errp)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = st_qmp_graph_read(qmp, errp);
+    const struct st_qmp_node *n, *f;
+
+    if (!g)
+        return NULL;
+    if (!(n = st_qmp_graph_find(g, base))) {
+        st_error_set(errp, ST_E_NOT_FOUND, "no block node '%s' in QSD", base);
+        return NULL;
+    }
+    f = n->file ? st_qmp_graph_find(g, n->file) : NULL;
+    return st_xstrdup(f ? f->filename : n->filename);
+}
+
+bool
+st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *o, struct st_error **errp)
+{
+    struct json_object *args = json_object_new_object();
+    const char *cmd = o->type == ST_QMP_JOB_COMMIT ? "block-commit" : "block-stream";
+    bool active = o->type == ST_QMP_JOB_COMMIT &&
+                  (!o->top_node || strcmp(o->top_node, o->device) == 0);
+    CLEANUP_FREE char *backing = NULL;
+
+    if (!o->job_id || !o->device || (o->type == ST_QMP_JOB_COMMIT && !o->base_node)) {
+        json_object_put(args);
+        st_error_set(errp, ST_E_INTERNAL, "%s: job id, device%s are required", cmd,
+                     o->type == ST_QMP_JOB_COMMIT ? " and base node" : "");
+        return false;
+    }
+    /* QMP: backing-file is refused for an active commit (no header is
+     * rewritten then). */
+    if (o->backing_file)
+        backing = st_xstrdup(o->backing_file);
+    else if (o->base_node && !active && !(backing = base_filename(qmp, o->base_node, errp))) {
+        json_object_put(args);
+        st_error_prepend(errp, "%s: ", cmd);
+        return false;
+    }
+    json_object_object_add(args, "job-id", json_object_new_string(o->job_id));
+    json_object_object_add(args, "device", json_object_new_string(o->device));
+    if (o->type == ST_QMP_JOB_COMMIT && o->top_node && strcmp(o->top_node, o->device) != 0)
+        json_object_object_add(args, "top-node", json_object_new_string(o->top_node));
+    if (o->base_node)
+        json_object_object_add(args, "base-node", json_object_new_string(o->base_node));
+    if (backing && !active)
+        json_object_object_add(args, "backing-file", json_object_new_string(backing));
+    if (o->speed > 0)
+        json_object_object_add(args, "speed", json_object_new_int64(o->speed));
+    json_object_object_add(args, "auto-finalize", json_object_new_boolean(0));
+    json_object_object_add(args, "auto-dismiss", json_object_new_boolean(0));
+    if (!st_qmp_run(qmp, cmd, args, errp))
+        return false;
+    return st_qmp_job_wait(qmp, o->job_id, o, errp);
+}

@@ -1,0 +1,79 @@
+/* qmp/job.h: the block job runner.  Jobs run with auto-finalize and
+ * auto-dismiss off, so strata sees every step:
+ *
+ *   created -> running [-> ready -> job-complete] -> waiting -> pending
+ *     -> job-finalize -> concluded -> job-dismiss -> null
+ *
+ * The runner waits on JOB_STATUS_CHANGE with a deadline, polls
+ * query-jobs for progress on the same loop, reports QSD's error text
+ * (query-jobs "error") and cancels the job on abort or at the deadline. */
+#ifndef ST_QMP_JOB_H
+#define ST_QMP_JOB_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "qmp/client.h"
+
+enum st_qmp_job_type {
+    ST_QMP_JOB_COMMIT,      /* block-commit: data of top..above-base into base */
+    ST_QMP_JOB_STREAM,      /* block-stream: data of base..below-device into device */
+};
+
+/* Progress: @done of @total bytes (total may grow while a job runs). */
+typedef void (*st_qmp_progress_fn)(uint64_t done, uint64_t total, void *opaque);
+
+struct st_qmp_job_opts {
+    enum st_qmp_job_type type;
+    const char *job_id;         /* required; unique among QSD's jobs */
+    /* commit: the top node of the chain (active commit when top_node is
+     * NULL or equal); stream: the node streamed INTO (any layer). */
+    const char *device;
+    const char *top_node;       /* commit only: layer committed; NULL = active commit */
+    const char *base_node;      /* commit: required target; stream: NULL flattens */
+    /* String written in the rewritten header (intermediate commit: the
+     * layer above top; stream: device).  NULL: the filename of
+     * base_node's protocol node, never QEMU's default, which can be a
+     * json:{...} string.  Ignored for an active commit. */
+    const char *backing_file;
+    int64_t speed;              /* bytes/s rate limit; 0 = none */
+    int timeout_ms;             /* whole job; negative = none; 0 = 1 hour */
+    int poll_ms;                /* query-jobs interval for progress; 0 = 200 ms */
+    st_qmp_progress_fn progress;    /* or NULL */
+    void *progress_opaque;
+    const volatile sig_atomic_t *abort_flag;    /* non-zero: cancel the job; or NULL */
+    bool self_finalizing;       /* st_qmp_job_wait on a job started with auto-finalize
+                                 * on (blockdev-create): never send job-finalize */
+};
+
+/**
+ * st_qmp_job_run:
+ *
+ * Start a commit or stream job as @opts say and drive it to the end:
+ * job-complete when ready (active commit), job-finalize when pending,
+ * job-dismiss when concluded.  The job is never left behind in QSD
+ * (unless QSD itself dies).
+ *
+ * Returns: true when the job completed; false with @errp set: ST_E_QMP
+ * if QSD refused to start it ("block-commit: <desc>") or went away,
+ * ST_E_JOB with QSD's error text if it failed ("job 'ID' failed:
+ * <error>") or was cancelled by @abort_flag, ST_E_TIMEOUT if it was
+ * cancelled at the deadline.
+ */
+bool st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *opts,
+                    struct st_error **errp);
+
+/**
+ * st_qmp_job_wait:
+ * @job_id: a job already started with auto-finalize/auto-dismiss off
+ *   (or a blockdev-create job, which has no READY phase)
+ * @opts: deadline, progress and abort fields are used; may be NULL
+ *
+ * Drive an already started job to its end as st_qmp_job_run() does.
+ */
+bool st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_opts *opts,
+                     struct st_error **errp);
+
+#endif
