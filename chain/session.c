@@ -119,6 +119,12 @@ st_session_qmp(struct st_session *sess)
 }
 
 char *
+st_session_disk_export_id(const char *dev)
+{
+    return st_xasprintf("disk-%s", dev);
+}
+
+char *
 st_session_node_name(const char *path)
 {
     /* FNV-1a, 64 bits: names need to be unique among a few hundred

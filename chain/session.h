@@ -8,7 +8,13 @@
  * Chains are opened with explicit drivers and one node pair per file
  * (never format probing).  A file already open in QSD is found again by
  * device and inode, so a branch that shares its lower files with the
- * active chain reuses their nodes instead of opening them twice. */
+ * active chain reuses their nodes instead of opening them twice.
+ *
+ * Names in a live QSD (one place, so every command finds them):
+ *   RUN/DOM/nbd.sock            the NBD server's unix socket (TCP only on request)
+ *   export id "disk-DEV"        the writable export of disk DEV's active layer,
+ *                               NBD name "DEV"
+ *   format node of a file       st_session_node_name(path), its file node + "-file" */
 #ifndef ST_CHAIN_SESSION_H
 #define ST_CHAIN_SESSION_H
 
@@ -56,6 +62,9 @@ ST_DEFINE_CLEANUP(st_cleanup_session, struct st_session *, st_session_free)
 
 /* The QMP connection (borrowed). */
 struct st_qmp *st_session_qmp(struct st_session *sess);
+
+/* Export id and NBD name of disk @dev's active layer; owned. */
+char *st_session_disk_export_id(const char *dev);
 
 /* A node name for a new file at @path: "s" + 16 hex digits of a hash of
  * the path; owned.  QEMU's limit is 31 characters, "-file" included. */
