@@ -29,4 +29,7 @@ int cmd_snapshot_current(struct cli *cli, int argc, char **argv, struct st_error
 int cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-delete.c */
+int cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

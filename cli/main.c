@@ -35,9 +35,10 @@ static const struct command commands[] = {
       "import a snapshot's metadata from XML" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
       "print or set the current snapshot" },
-    { "snapshot-delete", cmd_snapshot_delete,
-      "DOMAIN {SNAPSHOT | --current} --metadata [--children | --children-only] [--no-wait]",
-      "delete a snapshot's metadata" },
+    { "snapshot-delete", cmd_snapshot_delete_merge,
+      "DOMAIN {SNAPSHOT | --current} [--metadata] [--children | --children-only] [--dry-run] "
+      "[--no-stream] [--speed BYTES] [--no-wait]",
+      "delete a snapshot, merging its layer away (commit or stream, the cheaper)" },
     { "snapshot-dumpxml", cmd_snapshot_dumpxml, "DOMAIN SNAPSHOT", "print a snapshot's XML" },
     { "snapshot-edit", cmd_snapshot_edit,
       "DOMAIN [SNAPSHOT | --current] [--rename | --clone] [--no-wait]",
