@@ -107,3 +107,6 @@ same_views() {
 chain_len() {
     qemu-img info -U --backing-chain --output=json "$1" | jq length
 }
+
+# names DOM: the snapshot names on one line
+names() { st snapshot-list "$1" --name | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//'; }

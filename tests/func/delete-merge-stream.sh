@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# group: qsd delete
+# The same shape as delete-merge-commit.sh, but s2's point in time o1
+# holds 1 MiB and the next layer o2 8 MiB: o1 is streamed up into o2
+# (1 MiB copied, not 8), o1 goes, s1's overlay is renamed to o2, and
+# o2 then backs onto base.  Then the root s1 goes too (o2 committed into
+# base, the cheaper way), leaving base <- o3 with every view unchanged.
+source "$srcdir/tests/functions.sh"
+source "$srcdir/tests/delete-functions.sh"
+set -euo pipefail
+requires "$QSD" --version
+requires qemu-io --version
+requires jq --version
+requires xmllint --version
+
+dir=$(mktempdir)
+img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 16M'
+img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 4M 1M'
+img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 2M 8M'
+img "$dir/o3.qcow2" "$dir/o2.qcow2"; wr "$dir/o3.qcow2" 'write -P 0x44 20M 1M'
+st define-as web --disk "vda=$dir/o3.qcow2" >/dev/null
+redefine web s1 - 0 "vda=$dir/base.qcow2:$dir/o1.qcow2"
+redefine web s2 s1 0 "vda=$dir/o1.qcow2:$dir/o2.qcow2"
+redefine web s3 s2 1 "vda=$dir/o2.qcow2:$dir/o3.qcow2"
+views web >"$dir/before"
+
+st --json snapshot-delete web s2 --dry-run >"$dir/plan.json"
+assert_json "$dir/plan.json" '.steps[0].action == "stream"'
+assert_json "$dir/plan.json" ".steps[0].top == \"$dir/o2.qcow2\" and .steps[0].base == \"$dir/o1.qcow2\""
+assert_json "$dir/plan.json" ".steps[0].\"new-backing\" == \"$dir/base.qcow2\""
+assert_json "$dir/plan.json" '.bytes == 1048576 and ."bytes-always-commit" == 8388608'
+
+st --json snapshot-delete web s2 >"$dir/out.json"
+assert_json "$dir/out.json" '.deleted == ["s2"]'
+views web >"$dir/after"
+same_views "$dir/before" "$dir/after"
+[ ! -e "$dir/o1.qcow2" ] || fail "o1 was not unlinked"
+assert_eq "$(qemu-img info -U --output=json "$dir/o2.qcow2" | jq -r '."full-backing-filename"')" \
+    "$dir/base.qcow2" "o2's backing"
+assert_eq "$(chain_len "$dir/o3.qcow2")" 3 "layers under o3"
+assert_eq "$(overlay_of web s1 vda)" "$dir/o2.qcow2" "s1's overlay"
+assert_eq "$(pit_of web s3 vda)" "$dir/o2.qcow2" "s3's point in time"
+st chain check "$dir/o3.qcow2" >/dev/null
+
+# The root: o2 (9 MiB) is committed into base (16 MiB).
+st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
+assert_json "$dir/plan.json" '.steps[0].action == "commit" and .steps[0].active == false'
+st snapshot-delete web s1 >/dev/null
+views web >"$dir/after2"
+same_views "$dir/before" "$dir/after2"
+assert_eq "$(names web)" s3 "snapshots left"
+assert_eq "$(pit_of web s3 vda)" "$dir/base.qcow2" "s3's point in time"
+assert_eq "$(chain_len "$dir/o3.qcow2")" 2 "layers under o3"
+assert_eq "$(st snapshot-list web --roots --name | sed '/^$/d')" s3 "root"
+st chain check "$dir/o3.qcow2" >/dev/null
+echo ok
