@@ -254,8 +254,6 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
 
     if (r)
         return r < 0 ? -1 : 0;
-    if (a.metadata)
-        return cmd_snapshot_delete(cli, argc, argv, errp);
     opts.speed = a.speed;
 
     if (!(store = st_store_open(cli->state_dir, false, errp)))
@@ -263,6 +261,13 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     if (!st_store_domain_exists(store, a.dom)) {
         st_domain_free(st_store_domain_load(store, a.dom, errp));
         return -1;
+    }
+    /* Metadata alone is cmd-snapshot.c's, but not while a delete with
+     * data is half done: its plan names these snapshots. */
+    if (a.metadata) {
+        if (!st_journal_refuse_if_pending(store, a.dom, errp))
+            return -1;
+        return cmd_snapshot_delete(cli, argc, argv, errp);
     }
     if (!a.dry_run && (lock = st_store_lock(store, a.dom, !a.no_wait, errp)) < 0)
         return -1;

@@ -16,11 +16,11 @@ requires jq --version
 requires xmllint --version
 
 dir=$(mktempdir)
-img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 16M'
-img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 4M 2M'
-img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 5M 1M'
-img "$dir/r1.qcow2" "$dir/base.qcow2"; wr "$dir/r1.qcow2" 'write -P 0x44 8M 1M'
-img "$dir/r2.qcow2" "$dir/r1.qcow2"; wr "$dir/r2.qcow2" 'write -P 0x55 9M 1M'
+img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 4M'
+img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 1M 512K'
+img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 1280K 256K'
+img "$dir/r1.qcow2" "$dir/base.qcow2"; wr "$dir/r1.qcow2" 'write -P 0x44 2M 256K'
+img "$dir/r2.qcow2" "$dir/r1.qcow2"; wr "$dir/r2.qcow2" 'write -P 0x55 2304K 256K'
 st define-as web --disk "vda=$dir/r2.qcow2" >/dev/null
 redefine web s1 - 0 "vda=$dir/base.qcow2:$dir/o1.qcow2"
 redefine web s2 s1 0 "vda=$dir/o1.qcow2:$dir/o2.qcow2"
@@ -28,7 +28,7 @@ redefine web s3 s1 1 "vda=$dir/r1.qcow2:$dir/r2.qcow2"
 views web >"$dir/before"
 head_sum=$(_sum "$dir/o2.qcow2")
 
-# The leaf on the abandoned branch: o2 (1 MiB) into o1 (2 MiB).
+# The leaf on the abandoned branch: o2 (256 KiB) into o1 (512 KiB).
 st --json snapshot-delete web s2 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" ".steps[0].action == \"commit\" and .steps[0].head == \"$dir/o2.qcow2\""
 assert_json "$dir/plan.json" '.steps[0].active == false and .metadata."current-changes" == false'
@@ -51,7 +51,7 @@ cmp -s "$dir/sums.before" "$dir/sums.after" || fail "a refused delete changed so
 
 # Stream base into both branches.
 st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
-assert_json "$dir/plan.json" '[.steps[].action] == ["stream", "stream"] and .bytes == 33554432'
+assert_json "$dir/plan.json" '[.steps[].action] == ["stream", "stream"] and .bytes == 8388608'
 assert_json "$dir/plan.json" "[.steps[].top] | sort == [\"$dir/o1.qcow2\", \"$dir/r1.qcow2\"]"
 st snapshot-delete web s1 >/dev/null
 views web >"$dir/after2"

@@ -13,9 +13,9 @@ requires jq --version
 requires xmllint --version
 
 dir=$(mktempdir)
-img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 8M'
-img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 4M 8M'
-img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 6M 1M'
+img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 2M'
+img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 1M 2M'
+img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 1536K 256K'
 st define-as web --disk "vda=$dir/o2.qcow2" >/dev/null
 redefine web s1 - 0 "vda=$dir/base.qcow2:$dir/o1.qcow2"
 redefine web s2 s1 1 "vda=$dir/o1.qcow2:$dir/o2.qcow2"
@@ -36,9 +36,8 @@ assert_eq "$(st snapshot-current web --name)" s1 "current"
 grep -q "^domain vda $(_sum "$dir/o1.qcow2")$" "$dir/before" || fail "o1 does not hold the old active view"
 st chain check "$dir/o1.qcow2" >/dev/null
 
-# A current snapshot whose active layer is bigger than its point in
-# time is streamed instead: o1 (8 MiB) into... s1's overlay o1 is active
-# now, base holds 8 MiB: the tie streams.
+# Then s1, current now with o1 active: o1 holds as much as base (2 MiB
+# each), and a tie streams base into o1, which ends up flattened.
 st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '.steps[0].action == "stream" and .steps[0]."new-backing" == null'
 st snapshot-delete web s1 >/dev/null

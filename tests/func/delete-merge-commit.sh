@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # group: qsd delete
 # Deleting the middle snapshot of base <- o1 <- o2 <- o3 (active), where
-# s2's point in time o1 holds 8 MiB and the next layer o2 only 1 MiB,
-# commits o2 into o1 (1 MiB copied, not 8): every remaining view keeps
+# s2's point in time o1 holds 2 MiB and the next layer o2 only 256 KiB,
+# commits o2 into o1 (256 KiB copied, not 2 MiB): every remaining view keeps
 # its content, the chain is one layer shorter, s3 now names o1, o2 is
 # unlinked, and the second disk (snapshot='no') is left alone.
 source "$srcdir/tests/functions.sh"
@@ -14,11 +14,11 @@ requires jq --version
 requires xmllint --version
 
 dir=$(mktempdir)
-img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 16M'
-img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 4M 8M'
-img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 10M 1M'
-img "$dir/o3.qcow2" "$dir/o2.qcow2"; wr "$dir/o3.qcow2" 'write -P 0x44 20M 1M'
-img "$dir/data.qcow2"; wr "$dir/data.qcow2" 'write -P 0x55 0 2M'
+img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 4M'
+img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 1M 2M'
+img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 2560K 256K'
+img "$dir/o3.qcow2" "$dir/o2.qcow2"; wr "$dir/o3.qcow2" 'write -P 0x44 5M 256K'
+img "$dir/data.qcow2"; wr "$dir/data.qcow2" 'write -P 0x55 0 512K'
 st define-as web --disk "vda=$dir/o3.qcow2" --disk "vdb=$dir/data.qcow2" >/dev/null
 redefine web s1 - 0 "vda=$dir/base.qcow2:$dir/o1.qcow2" vdb=no
 redefine web s2 s1 0 "vda=$dir/o1.qcow2:$dir/o2.qcow2" vdb=no
@@ -26,15 +26,15 @@ redefine web s3 s2 1 "vda=$dir/o2.qcow2:$dir/o3.qcow2" vdb=no
 views web >"$dir/before"
 data_sum=$(md5sum <"$dir/data.qcow2")
 
-# The plan: commit, 1 MiB, cheaper than streaming o1's 8 MiB.
+# The plan: commit, 256 KiB, cheaper than streaming o1's 2 MiB.
 st --json snapshot-delete web s2 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '.steps | length == 1'
 assert_json "$dir/plan.json" '.steps[0].action == "commit" and .steps[0].disk == "vda"'
 assert_json "$dir/plan.json" ".steps[0].top == \"$dir/o2.qcow2\" and .steps[0].base == \"$dir/o1.qcow2\""
-assert_json "$dir/plan.json" '.bytes == 1048576 and ."bytes-always-stream" == 8388608'
+assert_json "$dir/plan.json" '.bytes == 262144 and ."bytes-always-stream" == 2097152'
 assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$dir/o2.qcow2\", \"discard\": false}]"
 text=$(st snapshot-delete web s2 --dry-run)
-assert_contains "$text" "vda: commit $dir/o2.qcow2 into $dir/o1.qcow2, 1048576 bytes (1.0 MiB)"
+assert_contains "$text" "vda: commit $dir/o2.qcow2 into $dir/o1.qcow2, 262144 bytes (256.0 KiB)"
 assert_contains "$text" "unlink: $dir/o2.qcow2"
 # --dry-run changed nothing.
 [ -e "$dir/o2.qcow2" ] || fail "--dry-run removed a file"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # group: qsd delete
 # The same shape as delete-merge-commit.sh, but s2's point in time o1
-# holds 1 MiB and the next layer o2 8 MiB: o1 is streamed up into o2
-# (1 MiB copied, not 8), o1 goes, s1's overlay is renamed to o2, and
+# holds 256 KiB and the next layer o2 2 MiB: o1 is streamed up into o2
+# (256 KiB copied, not 2 MiB), o1 goes, s1's overlay is renamed to o2, and
 # o2 then backs onto base.  Then the root s1 goes too (o2 committed into
 # base, the cheaper way), leaving base <- o3 with every view unchanged.
 source "$srcdir/tests/functions.sh"
@@ -14,10 +14,10 @@ requires jq --version
 requires xmllint --version
 
 dir=$(mktempdir)
-img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 16M'
-img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 4M 1M'
-img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 2M 8M'
-img "$dir/o3.qcow2" "$dir/o2.qcow2"; wr "$dir/o3.qcow2" 'write -P 0x44 20M 1M'
+img "$dir/base.qcow2"; wr "$dir/base.qcow2" 'write -P 0x11 0 4M'
+img "$dir/o1.qcow2" "$dir/base.qcow2"; wr "$dir/o1.qcow2" 'write -P 0x22 1M 256K'
+img "$dir/o2.qcow2" "$dir/o1.qcow2"; wr "$dir/o2.qcow2" 'write -P 0x33 512K 2M'
+img "$dir/o3.qcow2" "$dir/o2.qcow2"; wr "$dir/o3.qcow2" 'write -P 0x44 5M 256K'
 st define-as web --disk "vda=$dir/o3.qcow2" >/dev/null
 redefine web s1 - 0 "vda=$dir/base.qcow2:$dir/o1.qcow2"
 redefine web s2 s1 0 "vda=$dir/o1.qcow2:$dir/o2.qcow2"
@@ -28,7 +28,7 @@ st --json snapshot-delete web s2 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '.steps[0].action == "stream"'
 assert_json "$dir/plan.json" ".steps[0].top == \"$dir/o2.qcow2\" and .steps[0].base == \"$dir/o1.qcow2\""
 assert_json "$dir/plan.json" ".steps[0].\"new-backing\" == \"$dir/base.qcow2\""
-assert_json "$dir/plan.json" '.bytes == 1048576 and ."bytes-always-commit" == 8388608'
+assert_json "$dir/plan.json" '.bytes == 262144 and ."bytes-always-commit" == 2097152'
 
 st --json snapshot-delete web s2 >"$dir/out.json"
 assert_json "$dir/out.json" '.deleted == ["s2"]'
@@ -42,7 +42,7 @@ assert_eq "$(overlay_of web s1 vda)" "$dir/o2.qcow2" "s1's overlay"
 assert_eq "$(pit_of web s3 vda)" "$dir/o2.qcow2" "s3's point in time"
 st chain check "$dir/o3.qcow2" >/dev/null
 
-# The root: o2 (9 MiB) is committed into base (16 MiB).
+# The root: o2 (2.25 MiB) is committed into base (4 MiB).
 st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '.steps[0].action == "commit" and .steps[0].active == false'
 st snapshot-delete web s1 >/dev/null
