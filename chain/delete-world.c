@@ -181,3 +181,17 @@ st_delete_world_find_snap(const struct st_delete_world *w, const char *name)
     }
     return -1;
 }
+
+int
+st_delete_world_find_file(const struct st_delete_world *w, size_t disk, const char *path)
+{
+    struct stat st;
+
+    if (disk >= w->ndisks || !path || stat(path, &st) < 0)
+        return -1;
+    for (size_t i = 0; i < w->wd[disk].n; i++) {
+        if (w->wd[disk].devs[i] == st.st_dev && w->wd[disk].inos[i] == st.st_ino)
+            return (int) i;
+    }
+    return -1;
+}

@@ -292,6 +292,23 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
     return true;
 }
 
+bool
+st_delete_run_merge(const char *dom, const struct st_plan_step *step,
+                    const struct st_delete_opts *opts, struct st_error **errp)
+{
+    CLEANUP_SESSION struct st_session *sess = NULL;
+    bool ok;
+
+    if (!(sess = st_session_open(opts->run_root, dom, errp)))
+        return false;
+    if (opts->step_begin)
+        opts->step_begin(step, 0, 1, opts->opaque);
+    ok = run_step(sess, step, 0, opts, errp);
+    if (opts->step_end)
+        opts->step_end(step, opts->opaque);
+    return ok;
+}
+
 /* ---- metadata ---- */
 
 static bool

@@ -66,4 +66,15 @@ bool st_delete_execute(const struct st_store *store, const char *dom, const stru
                        struct json_object *journal, const struct st_delete_opts *opts,
                        struct st_error **errp);
 
+/**
+ * st_delete_run_merge:
+ *
+ * Run one commit or stream @step in domain @dom's QSD (live or
+ * transient), for blockcommit and blockpull; no journal, no metadata,
+ * no file removed.  A commit's head is the chain top QMP calls
+ * "device"; a stream's new_backing is its base (NULL flattens).
+ */
+bool st_delete_run_merge(const char *dom, const struct st_plan_step *step,
+                         const struct st_delete_opts *opts, struct st_error **errp);
+
 #endif

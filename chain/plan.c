@@ -424,6 +424,48 @@ st_plan_delete(const struct st_plan_input *in, const struct st_plan_opts *opts,
     return ST_STEAL(&p);
 }
 
+bool
+st_plan_check_commit(const struct st_plan_input *in, size_t di, int top, int base,
+                     struct st_error **errp)
+{
+    const struct st_plan_disk *d = &in->disks[di];
+    size_t depth = 0;
+
+    if (!valid_file(d, top) || !valid_file(d, base) || top == base || !on_chain(d, top, base)) {
+        st_error_set(errp, ST_E_USAGE, "disk '%s': the base must be a file below the top in the active chain",
+                     d->target);
+        return false;
+    }
+    /* Snapshots first: the more useful message when both apply. */
+    for (int f = top; depth <= d->nfiles; f = d->files[f].backing, depth++) {
+        for (size_t s = 0; s < in->nsnaps; s++) {
+            if (in->snaps[s].pit[di] == f || in->snaps[s].overlay[di] == f) {
+                st_error_set(errp, ST_E_CONFLICT,
+                             "disk '%s': snapshot '%s' names '%s'; this merge would change what it sees",
+                             d->target, in->snaps[s].name, d->files[f].path);
+                st_error_hint(errp, "use 'strata snapshot-delete' to merge a snapshot's layer away");
+                return false;
+            }
+        }
+        if (f == base)
+            break;
+    }
+    depth = 0;
+    for (int f = top; depth <= d->nfiles; f = d->files[f].backing, depth++) {
+        size_t nch = count_children(d, f, NULL);
+
+        if (nch > 1) {
+            st_error_set(errp, ST_E_CONFLICT,
+                         "disk '%s': '%s' backs %zu files (branches); committing into or through it would change what the others see",
+                         d->target, d->files[f].path, nch);
+            return false;
+        }
+        if (f == base)
+            break;
+    }
+    return true;
+}
+
 /* ---- JSON ---- */
 
 struct json_object *

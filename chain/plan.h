@@ -159,6 +159,21 @@ ST_DEFINE_CLEANUP(st_cleanup_plan, struct st_plan *, st_plan_free)
 struct st_plan *st_plan_delete(const struct st_plan_input *in, const struct st_plan_opts *opts,
                                struct st_error **errp);
 
+/**
+ * st_plan_check_commit:
+ * @disk: index in @in->disks
+ * @top, @base: file indices; @base must lie below @top
+ *
+ * For blockcommit: committing @top..above-@base into @base must change
+ * no view but the chain's own.  Refused (ST_E_CONFLICT, naming the
+ * snapshot or branch) when a snapshot names any of those files (its
+ * point in time or overlay), or when @base or a file between backs
+ * anything besides the next file up the chain; ST_E_USAGE when @base
+ * is not below @top.
+ */
+bool st_plan_check_commit(const struct st_plan_input *in, size_t disk, int top, int base,
+                          struct st_error **errp);
+
 /* "one", "children", ... as written in the journal. */
 const char *st_plan_mode_name(enum st_plan_mode mode);
 

@@ -32,4 +32,8 @@ int cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error 
 /* cmd-delete.c */
 int cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-blockjob.c */
+int cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

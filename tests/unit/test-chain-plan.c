@@ -636,6 +636,40 @@ test_a_damaged_journal_plan_is_refused(void **state)
     assert_non_null(strstr(err->msg, "'metadata'"));
 }
 
+static void
+test_blockcommit_is_refused_where_a_snapshot_or_branch_would_see_it(void **state)
+{
+    struct world w;
+    CLEANUP_ERROR struct st_error *e1 = NULL;
+    CLEANUP_ERROR struct st_error *e2 = NULL;
+    CLEANUP_ERROR struct st_error *e3 = NULL;
+    struct st_plan_input in;
+
+    (void) state;
+    /* base <- a <- b <- c (active), a <- x; s1 @base. */
+    world_init(&w, 1);
+    file(&w, 0, "base", NULL, 10);
+    file(&w, 0, "a", "base", 1);
+    file(&w, 0, "b", "a", 1);
+    file(&w, 0, "c", "b", 1);
+    file(&w, 0, "x", "a", 1);      /* another branch on a */
+    active(&w, 0, "c");
+    snap(&w, "s1", NULL, true, "base", NULL, NULL, NULL);
+    in = (struct st_plan_input) { w.snaps, w.nsnaps, w.disks, w.ndisks };
+    /* b into a: a backs x too. */
+    assert_false(st_plan_check_commit(&in, 0, fidx(&w, 0, "b"), fidx(&w, 0, "a"), &e1));
+    assert_int_equal(e1->code, ST_E_CONFLICT);
+    assert_non_null(strstr(e1->msg, "'a' backs 2 files"));
+    /* a into base: s1 sees base. */
+    assert_false(st_plan_check_commit(&in, 0, fidx(&w, 0, "c"), fidx(&w, 0, "base"), &e2));
+    assert_non_null(strstr(e2->msg, "snapshot 's1' names"));
+    /* A base above the top is a usage error. */
+    assert_false(st_plan_check_commit(&in, 0, fidx(&w, 0, "b"), fidx(&w, 0, "c"), &e3));
+    assert_int_equal(e3->code, ST_E_USAGE);
+    /* c into b: nobody else sees b or c. */
+    assert_true(st_plan_check_commit(&in, 0, fidx(&w, 0, "c"), fidx(&w, 0, "b"), NULL));
+}
+
 int
 main(void)
 {
@@ -662,6 +696,7 @@ main(void)
         cmocka_unit_test(test_a_point_in_time_shared_by_another_snapshot_stays),
         cmocka_unit_test(test_plan_survives_the_journal_round_trip),
         cmocka_unit_test(test_a_damaged_journal_plan_is_refused),
+        cmocka_unit_test(test_blockcommit_is_refused_where_a_snapshot_or_branch_would_see_it),
     };
     return cmocka_run_group_tests_name("chain/plan", tests, NULL, NULL);
 }
