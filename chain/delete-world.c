@@ -27,6 +27,7 @@ struct st_delete_world {
     struct st_plan_snap *snaps;
     int *pits;                      /* nsnaps * ndisks */
     int *ovls;
+    char **missing;                 /* nsnaps * ndisks; owned or NULL */
     struct st_plan_disk *disks;
     struct wdisk *wd;
     size_t ndisks;
@@ -50,6 +51,9 @@ st_delete_world_free(struct st_delete_world *w)
     free(w->snaps);
     free(w->pits);
     free(w->ovls);
+    for (size_t i = 0; w->missing && i < w->in.nsnaps * w->ndisks; i++)
+        free(w->missing[i]);
+    free(w->missing);
     free(w);
 }
 
@@ -118,6 +122,7 @@ st_delete_world_load(const struct st_domain *dom, const struct st_tree *tree,
     w->snaps = st_xcalloc(ns + 1, sizeof *w->snaps);
     w->pits = st_xcalloc(ns * nd + 1, sizeof *w->pits);
     w->ovls = st_xcalloc(ns * nd + 1, sizeof *w->ovls);
+    w->missing = st_xcalloc(ns * nd + 1, sizeof *w->missing);
 
     for (size_t d = 0; d < nd; d++) {
         const struct st_domain_disk *dd = &dom->disks[d];
@@ -151,6 +156,10 @@ st_delete_world_load(const struct st_domain *dom, const struct st_tree *tree,
                 *pit = add_file(&w->wd[d], td->source, td->format ? td->format : "qcow2", 0);
             else if (*ovl >= 0)
                 *pit = w->wd[d].files[*ovl].backing;
+            if (td && td->source && *pit < 0)
+                w->missing[s * nd + d] = st_xstrdup(td->source);
+            else if (sd && sd->source && *ovl < 0)
+                w->missing[s * nd + d] = st_xstrdup(sd->source);
         }
     }
     for (size_t d = 0; d < nd; d++) {
@@ -194,4 +203,12 @@ st_delete_world_find_file(const struct st_delete_world *w, size_t disk, const ch
             return (int) i;
     }
     return -1;
+}
+
+const char *
+st_delete_world_missing(const struct st_delete_world *w, size_t snap, size_t disk)
+{
+    if (snap >= w->in.nsnaps || disk >= w->ndisks)
+        return NULL;
+    return w->missing[snap * w->ndisks + disk];
 }

@@ -46,6 +46,10 @@ const struct st_plan_input *st_delete_world_input(const struct st_delete_world *
 /* Index of snapshot @name in the input, or -1. */
 int st_delete_world_find_snap(const struct st_delete_world *w, const char *name);
 
+/* The file snapshot @snap names for disk @disk (point in time first,
+ * then overlay) that could not be read, or NULL; borrowed. */
+const char *st_delete_world_missing(const struct st_delete_world *w, size_t snap, size_t disk);
+
 /* Index of the file at @path (same device and inode) in disk @disk's
  * graph, or -1. */
 int st_delete_world_find_file(const struct st_delete_world *w, size_t disk, const char *path);

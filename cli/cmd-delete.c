@@ -323,6 +323,21 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     }
     if (!(world = st_delete_world_load(dom, tree, errp)))
         return -1;
+    /* A file S names is gone: merging would guess; say so instead. */
+    for (size_t d = 0; mode_of(&a) == ST_PLAN_ONE && d < dom->ndisks; d++) {
+        const char *gone = st_delete_world_missing(world,
+                                                   (size_t) st_delete_world_find_snap(world, name), d);
+
+        if (gone) {
+            st_error_set(errp, ST_E_NOT_FOUND,
+                         "snapshot '%s': disk '%s': '%s' does not exist or cannot be read, so its layer cannot be merged",
+                         name, dom->disks[d].target, gone);
+            st_error_set_path(errp, gone);
+            st_error_hint(errp, "restore the file, or remove only the metadata with 'strata snapshot-delete %s %s --metadata'",
+                          a.dom, name);
+            return -1;
+        }
+    }
     {
         struct st_plan_opts popts = {
             .target = (size_t) st_delete_world_find_snap(world, name),
