@@ -111,3 +111,62 @@ st_nbd_max_request(struct nbd_handle *h, uint64_t cap)
         limit = (uint64_t) max;
     return limit < cap ? limit : cap;
 }
+
+/* Requests in flight per handle for one st_nbd_pread() call at most;
+ * further pieces wait for the first ones (bounded cookie array). */
+#define MAX_IN_FLIGHT 64
+
+/* Wait until every command on @h is done; false if the connection died
+ * (libnbd then retires the commands with errors). */
+static bool
+drain(struct nbd_handle *h)
+{
+    while (nbd_aio_in_flight(h) > 0) {
+        if (nbd_poll(h, -1) == -1)
+            return false;
+    }
+    return true;
+}
+
+bool
+st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
+             uint64_t offset, uint64_t len, uint64_t max,
+             struct st_error **errp)
+{
+    uint8_t *p = buf;
+
+    while (len > 0) {
+        int64_t cookies[MAX_IN_FLIGHT];
+        uint64_t offs[MAX_IN_FLIGHT];
+        size_t n = 0;
+
+        for (; n < MAX_IN_FLIGHT && len > 0; n++) {
+            uint64_t count = len < max ? len : max;
+
+            offs[n] = offset;
+            cookies[n] = nbd_aio_pread(h, p, count, offset, NBD_NULL_COMPLETION, 0);
+            if (cookies[n] == -1) {
+                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offset);
+                drain(h);
+                return false;
+            }
+            p += count;
+            offset += count;
+            len -= count;
+        }
+        if (!drain(h)) {
+            st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[0]);
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (nbd_aio_command_completed(h, (uint64_t) cookies[i]) == -1) {
+                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[i]);
+                /* Retire the other cookies' results too. */
+                for (size_t j = i + 1; j < n; j++)
+                    nbd_aio_command_completed(h, (uint64_t) cookies[j]);
+                return false;
+            }
+        }
+    }
+    return true;
+}

@@ -77,15 +77,8 @@ read_side(struct nbd_handle *h, const char *uri, uint64_t max, uint8_t *buf,
         while (e < nblocks && !zero[e])
             e++;
         end = e * BLOCK < len ? e * BLOCK : len;
-        for (uint64_t p = start; p < end;) {
-            uint64_t n = end - p < max ? end - p : max;
-
-            if (nbd_pread(h, buf + p, n, off + p, 0) == -1) {
-                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, off + p);
-                return false;
-            }
-            p += n;
-        }
+        if (!st_nbd_pread(h, uri, buf + start, off + start, end - start, max, errp))
+            return false;
         *bytes += end - start;
         b = e;
     }
@@ -232,8 +225,8 @@ run_readers(struct job *job, struct nbd_handle **hn, struct nbd_handle **ho,
 
         readers[i] = (struct reader) {
             .job = job, .hn = hn[i], .ho = ho[i],
-            .max_n = st_nbd_max_request(hn[i], ITEM_SIZE),
-            .max_o = st_nbd_max_request(ho[i], ITEM_SIZE),
+            .max_n = st_nbd_max_request(hn[i], ST_NBD_READ_SIZE),
+            .max_o = st_nbd_max_request(ho[i], ST_NBD_READ_SIZE),
         };
         if ((rc = pthread_create(&threads[i], NULL, reader_main, &readers[i])) != 0) {
             pthread_mutex_lock(&job->lock);

@@ -69,25 +69,6 @@ fail_job(struct job *job, struct st_error *err)
     st_error_free(err);
 }
 
-/* Read [off, off+len) in requests the server accepts. */
-static bool
-read_range(struct reader *r, uint8_t *buf, uint64_t off, uint64_t len,
-           struct st_error **errp)
-{
-    while (len > 0) {
-        uint64_t n = len < r->max_request ? len : r->max_request;
-
-        if (nbd_pread(r->h, buf, n, off, 0) == -1) {
-            st_nbd_set_error(errp, r->job->uri, "read at offset %" PRIu64, off);
-            return false;
-        }
-        buf += n;
-        off += n;
-        len -= n;
-    }
-    return true;
-}
-
 static bool
 hash_chunk(struct reader *r, struct st_sha256 *sha, uint8_t *buf, uint64_t c,
            struct slot *slot, struct st_error **errp)
@@ -113,7 +94,8 @@ hash_chunk(struct reader *r, struct st_sha256 *sha, uint8_t *buf, uint64_t c,
             e++;
         roff = b * ST_NBD_BLOCK_SIZE;
         rend = e * ST_NBD_BLOCK_SIZE < len ? e * ST_NBD_BLOCK_SIZE : len;
-        if (!read_range(r, buf + roff, off + roff, rend - roff, errp))
+        if (!st_nbd_pread(r->h, job->uri, buf + roff, off + roff, rend - roff,
+                          r->max_request, errp))
             return false;
         slot->bytes_read += rend - roff;
         b = e;
@@ -263,7 +245,7 @@ st_nbd_digest_uri(const char *uri, const struct st_nbd_read_opts *opts,
 
         readers[i] = (struct reader) {
             .job = &job, .h = hs[i],
-            .max_request = st_nbd_max_request(hs[i], ST_NBD_CHUNK_SIZE),
+            .max_request = st_nbd_max_request(hs[i], ST_NBD_READ_SIZE),
         };
         if ((rc = pthread_create(&threads[i], NULL, reader_main, &readers[i])) != 0) {
             struct st_error *err = NULL;

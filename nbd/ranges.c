@@ -54,6 +54,8 @@ st_nbd_ranges_normalize(struct st_nbd_ranges *r, uint64_t granularity,
         r->v[i].offset = start;
         r->v[i].length = end > start ? end - start : 0;
     }
+    if (r->n == 0)
+        return;     /* qsort's array must not be NULL, even when empty */
     qsort(r->v, r->n, sizeof *r->v, cmp_offset);
     for (size_t i = 0; i < r->n; i++) {
         struct st_nbd_range *cur = &r->v[i];

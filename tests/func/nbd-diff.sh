@@ -88,6 +88,11 @@ assert_json "$dir/d.json" '.granularity == 65536 and (.ranges | length) == 5'
 assert_json "$dir/d.json" ".[\"candidate-bytes\"] == $((64 * K * 4 + 128 * K + 64 * K + 64 * K))"
 assert_json "$dir/d.json" '.["size-new"] == 16777216 and .["size-old"] == 16777216'
 
+# Progress counts candidate bytes, up to their total.
+"$DIFF" --progress --depth 1 "$(u s2)" "$(u s1)" 2>"$dir/progress" >/dev/null || true
+c=$((128 * K + 64 * K * 3))
+assert_eq "$(grep '^progress ' "$dir/progress" | tail -n1)" "progress $c/$c" "diff progress"
+
 # Allocation depth is required for --depth > 0.
 rc=0; "$DIFF" --depth 1 "$(u base)" "$(u s1)" >/dev/null 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "exit status without allocation depth"

@@ -14,6 +14,8 @@ requires "$QSD" --version
 requires nbdkit --version
 requires basenc --version
 requires jq --version
+requires nbdinfo --version
+requires nbdcopy --version
 
 DIGEST=$builddir/tests/tools/nbd-digest
 
@@ -29,11 +31,20 @@ serve() {
 }
 dir=$(mktempdir)
 
-# ref_digest IMG: the definition of nbd/digest.h in coreutils.
+# ref_digest IMG: the definition of nbd/digest.h in coreutils, over the
+# bytes qemu-img sees; ref_digest_raw FILE: over FILE's bytes as they are.
 ref_digest() {
+    rm -rf "$dir/ref"; mkdir "$dir/ref"
+    "$QEMU_IMG" convert -U -O raw "$1" "$dir/ref/raw"
+    ref_hash
+}
+ref_digest_raw() {
+    rm -rf "$dir/ref"; mkdir "$dir/ref"
+    cp "$1" "$dir/ref/raw"
+    ref_hash
+}
+ref_hash() {
     local w=$dir/ref
-    rm -rf "$w"; mkdir "$w"
-    "$QEMU_IMG" convert -U -O raw "$1" "$w/raw"
     (cd "$w" && split -b 65536 -a 8 -d raw blk.)
     {
         printf '%016X' "$(stat -c %s "$w/raw")" | basenc --base16 -d
@@ -100,6 +111,18 @@ assert_eq "$got" "$empty" "written zeros vs holes"
 "$DIGEST" --json "$(uri_of empty.qcow2)" >"$dir/empty.json"
 assert_json "$dir/empty.json" '.["bytes-read"] == 0 and .size == 8388608 and .algorithm == "sha256-64k"'
 check full.raw
+# Progress: growing "done/total" lines ending at the size.  (QEMU's file
+# driver shows the 3000000-byte raw file as 3000320 bytes, rounded up to
+# 512; qemu-img convert too, so the reference above agrees.)
+"$DIGEST" --progress "$(uri_of full.raw)" 2>"$dir/progress" >/dev/null
+grep '^progress ' "$dir/progress" | sed 's/^progress //' >"$dir/p"
+assert_eq "$(tail -n1 "$dir/p")" "3000320/3000320" "last progress line"
+assert_eq "$(wc -l <"$dir/p")" 1 "progress lines for one 4 MiB chunk"
+"$DIGEST" --progress "$(uri_of sparse.qcow2)" 2>"$dir/progress" >/dev/null
+grep '^progress ' "$dir/progress" | sed 's/^progress //' >"$dir/p"
+assert_eq "$(tail -n1 "$dir/p")" "20480000/20480000" "last progress line"
+sort -t/ -k1,1n -c "$dir/p" || fail "progress went backwards: $(cat "$dir/p")"
+assert_eq "$(wc -l <"$dir/p")" 5 "progress lines for 5 chunks"
 check nothing.raw
 
 # Multi-conn: a read-only export uses the connections asked for; a
@@ -121,6 +144,40 @@ assert_json "$dir/ro2.json" ".connections == 4 and .digest == \"$sparse\""
 # nbdkit: file plugin over the raw copy, memory plugin (all zero).
 serve "$dir/kit.pid" -U "$dir/kit.sock" file "$dir/sparse.raw"
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/kit.sock")" "$sparse" "nbdkit file plugin"
+# Over TCP (nbd://HOST:PORT/NAME) on the loopback: a free port is found
+# by trying (nbdkit fails at once when the port is taken).
+port=
+for try in 1 2 3 4 5 6 7 8; do
+    p=$((20000 + (RANDOM * 7 + try) % 40000))
+    if nbdkit -P "$dir/tcp.pid" -i 127.0.0.1 -p "$p" file "$dir/sparse.raw" 2>/dev/null; then
+        port=$p
+        break
+    fi
+done
+[ -n "$port" ] || fail "no free TCP port for nbdkit"
+wait_for_file "$dir/tcp.pid"
+cleanup_fn kill -9 "$(cat "$dir/tcp.pid")"
+assert_eq "$("$DIGEST" "nbd://127.0.0.1:$port/")" "$sparse" "nbdkit over TCP"
+
+# Fragmented extents: sparse-random with short runs gives hundreds of
+# extents, many not aligned to 64 KiB; the same bytes with no extent
+# information at all (noextents filter) give the same digest, and so
+# does the reference over a copy made by nbdcopy.
+serve "$dir/frag.pid" -U "$dir/frag.sock" sparse-random 16M percent=50 \
+    runlength=20000 seed=42 random-content=true
+nbinfo_extents=$(nbdinfo --map "nbd+unix://?socket=$dir/frag.sock" | wc -l)
+[ "$nbinfo_extents" -gt 100 ] || fail "sparse-random gave only $nbinfo_extents extents"
+frag=$("$DIGEST" "nbd+unix://?socket=$dir/frag.sock")
+nbdcopy "nbd+unix://?socket=$dir/frag.sock" "$dir/frag.raw"
+assert_eq "$frag" "$(ref_digest_raw "$dir/frag.raw")" "fragmented extents vs reference"
+serve "$dir/noext.pid" -U "$dir/noext.sock" --filter=noextents file "$dir/frag.raw"
+assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/noext.sock")" "$frag" "no extents vs fragmented"
+
+# nbdkit serves a file's exact size: 3000000 bytes, not even a multiple
+# of 512, so the last block is 51392 bytes.
+serve "$dir/full.pid" -U "$dir/full.sock" file "$dir/full.raw"
+"$DIGEST" --json "nbd+unix://?socket=$dir/full.sock" >"$dir/full.json"
+assert_json "$dir/full.json" ".size == 3000000 and .digest == \"$(ref_digest_raw "$dir/full.raw")\""
 serve "$dir/mem.pid" -U "$dir/mem.sock" memory 8M
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/mem.sock")" "$empty" "nbdkit memory plugin"
 

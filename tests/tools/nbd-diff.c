@@ -1,7 +1,7 @@
 /* tests/tools/nbd-diff.c: print the byte ranges that differ between two
  * NBD exports (nbd/diff.h), for tests until the CLI's 'diff' exists.
  *
- *   nbd-diff URI-NEW URI-OLD [--depth K] [--connections N] [--json]
+ *   nbd-diff URI-NEW URI-OLD [--depth K] [--connections N] [--json] [--progress]
  *
  * Text: one "OFFSET LENGTH" line per range.  Exit 0 when nothing
  * differs, 2 when something does, 1 on error. */
@@ -17,10 +17,18 @@
 #include "common/log.h"
 #include "nbd/diff.h"
 
+/* --progress: one "progress DONE/TOTAL" line per callback, on stderr. */
+static void
+print_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    (void) opaque;
+    fprintf(stderr, "progress %" PRIu64 "/%" PRIu64 "\n", done, total);
+}
+
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: nbd-diff URI-NEW URI-OLD [--depth K] [--connections N] [--json]\n");
+    fprintf(stderr, "usage: nbd-diff URI-NEW URI-OLD [--depth K] [--connections N] [--json] [--progress]\n");
     exit(1);
 }
 
@@ -55,6 +63,7 @@ main(int argc, char **argv)
         { "connections", required_argument, NULL, 'c' },
         { "depth", required_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'j' },
+        { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     struct st_nbd_read_opts opts = { 0 };
@@ -70,6 +79,7 @@ main(int argc, char **argv)
         case 'c': opts.connections = parse_uint("--connections", optarg, 1, ST_NBD_MAX_CONNECTIONS); break;
         case 'd': depth = parse_uint("--depth", optarg, 0, 1000000); break;
         case 'j': json = true; break;
+        case 'p': opts.progress = print_progress; break;
         default: usage();
         }
     }

@@ -2,7 +2,7 @@
  * export (nbd/digest.h), for tests and benchmarks until the CLI's
  * 'verify' exists.
  *
- *   nbd-digest URI [--connections N] [--json]
+ *   nbd-digest URI [--connections N] [--json] [--progress]
  *
  * Exit 0 with the digest on stdout; 1 with the error on stderr. */
 #include "config.h"
@@ -17,10 +17,18 @@
 #include "common/log.h"
 #include "nbd/digest.h"
 
+/* --progress: one "progress DONE/TOTAL" line per callback, on stderr. */
+static void
+print_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    (void) opaque;
+    fprintf(stderr, "progress %" PRIu64 "/%" PRIu64 "\n", done, total);
+}
+
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: nbd-digest URI [--connections N] [--json]\n");
+    fprintf(stderr, "usage: nbd-digest URI [--connections N] [--json] [--progress]\n");
     exit(1);
 }
 
@@ -55,6 +63,7 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         { "connections", required_argument, NULL, 'c' },
         { "json", no_argument, NULL, 'j' },
+        { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     struct st_nbd_read_opts opts = { 0 };
@@ -68,6 +77,7 @@ main(int argc, char **argv)
         switch (c) {
         case 'c': opts.connections = parse_connections(optarg); break;
         case 'j': json = true; break;
+        case 'p': opts.progress = print_progress; break;
         default: usage();
         }
     }

@@ -68,6 +68,18 @@ test_ranges_near_the_top_of_the_offset_space_do_not_overflow(void **state)
 }
 
 static void
+test_an_empty_list_normalizes_to_empty(void **state)
+{
+    struct st_nbd_ranges r = { 0 };
+
+    (void) state;
+    st_nbd_ranges_normalize(&r, 64 * K, 1024 * K);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(st_nbd_ranges_bytes(&r), 0);
+    st_nbd_ranges_clear(&r);
+}
+
+static void
 test_extents_merge_neighbours_with_equal_flags(void **state)
 {
     struct st_nbd_extents e = { 0 };
@@ -131,6 +143,7 @@ main(void)
         cmocka_unit_test(test_ranges_are_aligned_sorted_and_merged),
         cmocka_unit_test(test_ranges_are_clipped_to_the_export_size),
         cmocka_unit_test(test_ranges_near_the_top_of_the_offset_space_do_not_overflow),
+        cmocka_unit_test(test_an_empty_list_normalizes_to_empty),
         cmocka_unit_test(test_extents_merge_neighbours_with_equal_flags),
         cmocka_unit_test(test_zero_blocks_need_the_whole_block_zero),
         cmocka_unit_test(test_zero_blocks_of_a_range_inside_the_extents),
