@@ -295,6 +295,7 @@ st_exporter_open(const char *run_root, const char *dom, enum st_exporter_need ne
             return NULL;
         ex = st_exporter_wrap(st_exporter_session_of(qsd), ST_EXPORTER_DETACHED, exp_dir);
     } else if (need == ST_EXPORTER_NEED_EXISTING) {
+        st_path_remove_tree(exp_dir, NULL);     /* what a dead export QSD left */
         st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' is not live and has no exports", dom);
         return NULL;
     } else {

@@ -356,7 +356,7 @@ export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
         /* The export-only QSD has nothing left to serve. */
         ok = st_qsd_stop(ex->sess->qsd, errp);
         st_exporter_clean_stale(ex->dir);
-        rmdir(ex->dir);
+        st_path_remove_tree(ex->dir, NULL);
         if (ok)
             fprintf(cli->out, "Export QSD of domain '%s' stopped\n", a->dom);
     }
