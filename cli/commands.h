@@ -39,4 +39,10 @@ int cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-snapshot-create.c */
+int cmd_snapshot_create_new(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_create_as(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

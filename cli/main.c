@@ -31,8 +31,19 @@ static const struct command commands[] = {
     { "list", cmd_list, "[--all]", "list the defined domains" },
     { "undefine", cmd_undefine, "DOMAIN [--snapshots-metadata] [--no-wait]",
       "remove a domain's definition" },
-    { "snapshot-create", cmd_snapshot_create, "DOMAIN FILE.xml --redefine [--current] [--no-wait]",
-      "import a snapshot's metadata from XML" },
+    { "snapshot-create", cmd_snapshot_create,
+      "DOMAIN [FILE.xml] [--redefine [--current]] [--no-metadata] [--disk-only] "
+      "[--reuse-external] [--atomic] [--quiesce] [--no-wait]",
+      "take an external snapshot described by XML, or import one with --redefine" },
+    { "snapshot-create-as", cmd_snapshot_create_as,
+      "DOMAIN [NAME] [DESCRIPTION] [--print-xml] [--no-metadata] [--disk-only] "
+      "[--reuse-external] [--atomic] [--diskspec DEV[,snapshot=TYPE][,driver=TYPE][,file=PATH]]... "
+      "[--no-wait]",
+      "take an external snapshot of the domain's disks" },
+    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
+      "make each disk a new overlay on the snapshot's point in time" },
+    { "recover", cmd_recover, "DOMAIN [--no-wait]",
+      "finish or roll back an interrupted snapshot-create or snapshot-revert" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
       "print or set the current snapshot" },
     { "snapshot-delete", cmd_snapshot_delete,
