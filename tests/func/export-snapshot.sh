@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # group: live export
 # export of a point in time: on a live two-disk domain (the writable
-# exports of the active layers keep working) and on a domain that is
+# exports of the active layers keep working, through a live
+# snapshot-create-as too) and on a domain that is
 # not live (a detached export QSD ended by --stop, or --foreground ended
 # by SIGINT).  The snapshot's export reads exactly what the disk held
 # when it was taken, read-only, with qemu:allocation-depth showing the
@@ -92,6 +93,23 @@ assert_eq "$out" "Removed export vdb@s1"
 rc=0; "${st[@]}" export web --stop 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "--stop with nothing exported"
 assert_contains "$(cat "$dir/err")" "domain 'web' has no matching export"
+
+# A live snapshot through the domain's QSD: the writable export follows
+# the new active layer, the data is there, and s2 reads what was
+# written before it.
+nbdcopy "$vda" "$dir/vda-s2.raw"
+"${st[@]}" -q snapshot-create-as web s2 --disk-only >/dev/null
+qemu-io -f raw -c 'read -P 0x44 4M 64K' -c 'read -P 0x33 2M 1M' -c 'write -P 0x55 8M 64K' \
+    "$vda" >"$dir/io" || fail "active export after the live snapshot: $(cat "$dir/io")"
+"${st[@]}" --json export web --snapshot s2 --disk vda >"$dir/exp.json"
+uri=$(jq -r '.exports[0].uri' "$dir/exp.json")
+nbdcopy "$uri" "$dir/got-a.raw"
+cmp "$dir/got-a.raw" "$dir/vda-s2.raw" || fail "vda@s2 does not read as vda did at s2"
+nbdinfo --map=qemu:allocation-depth "$vda" >"$dir/map"
+assert_contains "$(cat "$dir/map")" "         0     1048576    3  backing depth 3"
+assert_contains "$(cat "$dir/map")" "   2097152     1048576    2  backing depth 2"
+assert_contains "$(cat "$dir/map")" "   8388608       65536    1  local"
+"${st[@]}" -q export web --stop >/dev/null
 "${st[@]}" -q stop web
 wait_for_exit "$pid" 10
 
