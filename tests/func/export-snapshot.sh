@@ -132,6 +132,22 @@ Export QSD of domain 'web' stopped"
 wait_for_exit "$epid" 10
 [ ! -e "$run/export" ] || fail "export --stop left $run/export"
 
+# Nodes opened for an export are closed with it, also when another
+# export still used them at the time (closed with the last user).
+"${st[@]}" -q export web --snapshot s1 --disk vdb >/dev/null
+"${st[@]}" -q export web --snapshot s1 --disk vda >/dev/null
+"${st[@]}" -q export web --disk vda >/dev/null    # vda.s2 <- vda.s1 on vda.qcow2's node
+epid=$(cat "$run/export/qsd.pid")
+cleanup_fn kill -9 "$epid"
+nodes() { "$builddir/tests/tools/qmp-drive" -a "$run/export" graph | grep -c 'driver=file ' || true; }
+assert_eq "$(nodes)" 4 "file nodes with three exports (vdb.qcow2, vda.qcow2, vda.s1, vda.s2)"
+"${st[@]}" -q export web --stop --snapshot s1 --disk vda >/dev/null
+assert_eq "$(nodes)" 4 "vda.qcow2 stays open under vda@current"
+"${st[@]}" -q export web --stop --disk vda >/dev/null
+assert_eq "$(nodes)" 1 "only vdb@s1's node is left"
+"${st[@]}" -q export web --stop >/dev/null
+wait_for_exit "$epid" 10
+
 # The export QSD killed while exporting: no socket left behind.
 "${st[@]}" -q export web --snapshot s1 >/dev/null
 epid=$(cat "$run/export/qsd.pid")
