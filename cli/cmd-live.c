@@ -224,6 +224,38 @@ print_status(FILE *out, struct json_object *s)
     }
 }
 
+/* A domain that is not live may still have an export-only QSD
+ * ('strata export' without --foreground): say so, with its exports. */
+static void
+add_export_qsd(struct cli *cli, const char *dom, struct json_object *s)
+{
+    CLEANUP_FREE char *exp_dir = st_exporter_export_dir(cli->run_dir, dom);
+    CLEANUP_EXPORTER struct st_exporter *ex = NULL;
+    CLEANUP_FREE char *nbd = NULL;
+    struct json_object *o, *arr;
+    struct st_export *v;
+    size_t n;
+
+    if (!st_exporter_clean_stale(exp_dir) ||
+        !(ex = st_exporter_open(cli->run_dir, dom, ST_EXPORTER_NEED_EXISTING, NULL, NULL)))
+        return;
+    nbd = st_nbd_addr_format(&ex->addr);
+    fprintf(cli->out, "Export-only QSD: pid %d, NBD %s\n", (int) ex->sess->qsd->pid, nbd);
+    o = json_object_new_object();
+    arr = json_object_new_array();
+    json_object_object_add(o, "pid", json_object_new_int64(ex->sess->qsd->pid));
+    json_object_object_add(o, "nbd", json_object_new_string(nbd));
+    v = st_exporter_list(ex, &n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(cli->out, "  %-16s %-10s %s\n", v[i].name, "read-only", v[i].uri);
+        json_object_array_add(arr, export_json(&v[i]));
+        st_export_clear(&v[i]);
+    }
+    free(v);
+    json_object_object_add(o, "exports", arr);
+    json_object_object_add(s, "export-qsd", o);
+}
+
 /* Exit status: 0 live, 2 not running (a "no", as 'systemctl is-active'
  * answers), 1 an error (unknown domain, QSD not answering). */
 int
@@ -252,6 +284,7 @@ cmd_status(struct cli *cli, int argc, char **argv, struct st_error **errp)
         json_object_object_add(s, "domain", json_object_new_string(a.dom));
         json_object_object_add(s, "running", json_object_new_boolean(false));
         json_object_object_add(s, "stale-files-removed", json_object_new_boolean(stale));
+        add_export_qsd(cli, a.dom, s);
         cli_set_result(cli, s);
         return 2;
     }

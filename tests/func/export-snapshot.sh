@@ -121,8 +121,11 @@ epid=$(cat "$run/export/qsd.pid")
 cleanup_fn kill -9 "$epid"
 nbdcopy "$uri" "$dir/got-a.raw"
 cmp "$dir/got-a.raw" "$dir/vda-s1.raw" || fail "offline vda@s1 differs"
-rc=0; "${st[@]}" status web >/dev/null || rc=$?
+rc=0; out=$("${st[@]}" status web) || rc=$?
 assert_eq "$rc" 2 "status while only an export QSD runs"
+assert_eq "$out" "Domain 'web' is not running
+Export-only QSD: pid $epid, NBD unix:$run/export/nbd.sock
+  vda@s1           read-only  $uri" "status with an export-only QSD"
 rc=0; "${st[@]}" start web 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "start while an export QSD runs"
 assert_contains "$(cat "$dir/err")" "export-only QSD running"
