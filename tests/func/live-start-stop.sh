@@ -122,6 +122,21 @@ assert_json "$dir/start.json" ".exports | map(.uri) | sort == [\"nbd://127.0.0.1
 assert_eq "$(nbdinfo --size "nbd://127.0.0.1:$port/vdb")" 8388608 "size over TCP"
 "${st[@]}" -q stop web
 
+# --nbd unix:PATH elsewhere; a path holding a file is refused (QSD's
+# nbd-server-start would unlink it), the file left alone.
+pid=$("${st[@]}" --json start web --nbd "unix:$dir/my.sock" | jq -r .pid)
+cleanup_fn kill -9 "$pid"
+assert_eq "$(nbdinfo --size "nbd+unix:///vdb?socket=$dir/my.sock")" 8388608 "size over --nbd unix:"
+assert_eq "$(stat -c %a "$dir/my.sock")" 600 "mode of the --nbd socket"
+"${st[@]}" -q stop web
+[ ! -e "$dir/my.sock" ] || fail "stop left the --nbd socket"
+echo precious >"$dir/file"
+rc=0; "${st[@]}" start web --nbd "unix:$dir/file" 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "--nbd on a regular file"
+assert_contains "$(cat "$dir/err")" "'$dir/file' exists and is not a socket"
+assert_eq "$(cat "$dir/file")" precious "the file at the --nbd path"
+[ ! -e "$run/qsd.pid" ] || fail "a failed start left its pid file"
+
 # Usage errors.
 rc=0; "${st[@]}" start web --nbd tcp:127.0.0.1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1
