@@ -66,6 +66,19 @@ static const struct command commands[] = {
     { "chain", cmd_chain,
       "{show | check} FILE [--format F] [--backing-format F] [--max-depth N] [--no-allocation]",
       "show or check a backing chain read from the image headers" },
+    { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
+      "start a domain's QSD and export its disks over NBD" },
+    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },
+    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD" },
+    { "export", cmd_export,
+      "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
+      "[--foreground] [--stop] [--no-wait]",
+      "export disks at a snapshot (or now) read-only over NBD" },
+    { "verify", cmd_verify,
+      "DOMAIN [--snapshot S] [--disk DEV] [--expect DIGEST] [--connections N]",
+      "print the content digest of disks at a snapshot (or now)" },
+    { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
+      "list the extents that differ between two points on one branch" },
 };
 
 static const struct command *current;
