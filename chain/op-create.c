@@ -217,7 +217,7 @@ validate(struct op *op, const char *domname, struct st_error **errp)
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
         return false;
     if (st_tree_find(op->tree, op->name)) {
         st_error_set(errp, ST_E_CONFLICT, "domain '%s' already has a snapshot named '%s'",

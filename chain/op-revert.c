@@ -114,7 +114,7 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
         return false;
     op->node = name ? st_tree_find(op->tree, name) : op->tree->current;
     if (!op->node) {
