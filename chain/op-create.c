@@ -217,7 +217,7 @@ validate(struct op *op, const char *domname, struct st_error **errp)
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
         return false;
     if (st_tree_find(op->tree, op->name)) {
         st_error_set(errp, ST_E_CONFLICT, "domain '%s' already has a snapshot named '%s'",
@@ -460,6 +460,7 @@ run(struct op *op, struct st_error **errp)
 
     if (!open_overlays(op, errp))
         return false;
+    st_op_crash_point("create-overlays");
     pairs = st_xcalloc(op->n, sizeof *pairs);
     for (size_t k = 0; k < op->n; k++) {
         pairs[k].node = op->disks[k].active_node;
@@ -506,6 +507,7 @@ commit(struct op *op, struct st_error **errp)
         !st_op_save_as_current(op->store, op->dom->name, op->snap,
                                op->tree->current ? op->tree->current->snap->name : NULL, errp))
         return false;
+    st_op_crash_point("create-snapshot-xml");
     return st_store_domain_save(op->store, op->newdom, errp);
 }
 
@@ -534,6 +536,7 @@ st_op_create(const struct st_store *store, const char *dom, const struct st_snap
 {
     CLEANUP_OP struct op op = { .store = store, .opts = opts, .req = req };
     int64_t t0 = st_op_now_us();
+    bool ok;
 
     memset(res, 0, sizeof *res);
     if (!validate(&op, dom, errp))
@@ -549,8 +552,12 @@ st_op_create(const struct st_store *store, const char *dom, const struct st_snap
     }
     /* From here on the disks have switched (live: QSD writes to the
      * overlays), so failures roll forward, never back. */
-    if (!st_journal_set_phase(store, dom, op.journal, "switched", errp) ||
-        !commit(&op, errp)) {
+    ok = st_journal_set_phase(store, dom, op.journal, "switched", errp);
+    if (ok) {
+        st_op_crash_point("create-switched");
+        ok = commit(&op, errp);
+    }
+    if (!ok) {
         st_error_prepend(errp, "snapshot '%s' was taken but its metadata is incomplete: ",
                          op.name);
         st_error_hint(errp, "run 'strata recover %s' to finish writing it", dom);

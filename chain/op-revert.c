@@ -114,7 +114,7 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
         return false;
     op->node = name ? st_tree_find(op->tree, name) : op->tree->current;
     if (!op->node) {
@@ -395,6 +395,7 @@ run(struct op *op, char **pits, struct st_error **errp)
             return false;
         }
     }
+    st_op_crash_point("revert-overlays");
     return !op->sess->live || swap_exports(op, errp);
 }
 
@@ -456,6 +457,7 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
     CLEANUP_OP struct op op = { .store = store, .opts = opts };
     CLEANUP_STRV char **pits = NULL;
     int64_t t0 = st_op_now_us();
+    bool ok;
 
     memset(res, 0, sizeof *res);
     if (!validate(&op, dom, snap, errp))
@@ -472,8 +474,12 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
         abort_run(&op);
         return false;
     }
-    if (!st_journal_set_phase(store, dom, op.journal, "switched", errp) ||
-        !commit(&op, errp)) {
+    ok = st_journal_set_phase(store, dom, op.journal, "switched", errp);
+    if (ok) {
+        st_op_crash_point("revert-switched");
+        ok = commit(&op, errp);
+    }
+    if (!ok) {
         st_error_prepend(errp, "revert to '%s' switched the disks but its metadata is incomplete: ",
                          op.node->snap->name);
         st_error_hint(errp, "run 'strata recover %s' to finish writing it", dom);

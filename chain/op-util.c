@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,17 @@ st_op_save_as_current(const struct st_store *store, const char *dom, struct st_s
         return true;
     prev->current = false;
     return st_store_snapshot_save(store, dom, prev, errp);
+}
+
+void
+st_op_crash_point(const char *where)
+{
+    const char *want = getenv("STRATA_TEST_CRASH");
+
+    if (want && strcmp(want, where) == 0) {
+        st_debug("STRATA_TEST_CRASH: dying at '%s'", where);
+        raise(SIGKILL);
+    }
 }
 
 int64_t

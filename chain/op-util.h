@@ -63,6 +63,11 @@ bool st_op_save_as_current(const struct st_store *store, const char *dom,
                            struct st_snapshot *snap, const char *previous,
                            struct st_error **errp);
 
+/* Crash injection for the recovery tests: when $STRATA_TEST_CRASH
+ * equals @where, the process kills itself with SIGKILL right here, as
+ * a power cut or an OOM kill would (no cleanup runs). */
+void st_op_crash_point(const char *where);
+
 /* Monotonic microseconds, for the timings operations report. */
 int64_t st_op_now_us(void);
 

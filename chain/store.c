@@ -269,8 +269,8 @@ tree_warn(const char *msg, void *opaque)
 }
 
 struct st_tree *
-st_store_tree_load(const struct st_store *store, const char *dom, st_store_warn_fn warn,
-                   void *opaque, struct st_error **errp)
+st_store_tree_load(const struct st_store *store, const char *dom, unsigned flags,
+                   st_store_warn_fn warn, void *opaque, struct st_error **errp)
 {
     CLEANUP_STRV char **names = NULL;
     struct st_snapshot **snaps;
@@ -288,7 +288,9 @@ st_store_tree_load(const struct st_store *store, const char *dom, st_store_warn_
         struct st_snapshot *s = NULL;
 
         if (!st_name_check("snapshot", names[i], &err) ||
-            !(s = st_snapshot_load(path, ST_SNAPSHOT_PARSE_INTERNAL, &err))) {
+            !(s = st_snapshot_load(path, ST_SNAPSHOT_PARSE_INTERNAL |
+                                   (flags & ST_STORE_TREE_SUMMARY ? ST_SNAPSHOT_PARSE_SUMMARY : 0),
+                                   &err))) {
             st_error_set_path(&err, path);
             if (warn)
                 warn(err, opaque);
@@ -322,6 +324,11 @@ st_store_snapshot_save(const struct st_store *store, const char *dom,
     CLEANUP_FREE char *body = NULL;
     CLEANUP_FREE char *text = NULL;
 
+    if (snap->summary) {
+        st_error_set(errp, ST_E_INTERNAL, "snapshot '%s' was loaded as a summary; not saved",
+                     snap->name);
+        return false;
+    }
     if (!st_name_check("domain", dom, errp) || !st_name_check("snapshot", snap->name, errp))
         return false;
     if (!st_path_mkdir_p(dir, 0700, errp))

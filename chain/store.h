@@ -63,17 +63,26 @@ bool st_store_domain_undefine(const struct st_store *store, const char *name,
 
 /* Snapshots. */
 typedef void (*st_store_warn_fn)(const struct st_error *err, void *opaque);
+enum {
+    /* Load only what listing needs (ST_SNAPSHOT_PARSE_SUMMARY): about
+     * twice as fast for 10,000 snapshots, but the tree's snapshots
+     * cannot be saved or formatted in full. */
+    ST_STORE_TREE_SUMMARY = 1 << 0,
+};
+
 /**
  * st_store_tree_load:
+ * @flags: ST_STORE_TREE_SUMMARY or 0
  * @warn: told about each unreadable snapshot file (by name) and each
  *   tree problem; those files are left out, the rest is loaded
  *
  * Returns the snapshot tree of @dom (empty if it has none).
  */
 struct st_tree *st_store_tree_load(const struct st_store *store, const char *dom,
-                                   st_store_warn_fn warn, void *opaque,
+                                   unsigned flags, st_store_warn_fn warn, void *opaque,
                                    struct st_error **errp);
-/* Write NAME.xml in the internal form (<active> from snap->current). */
+/* Write NAME.xml in the internal form (<active> from snap->current);
+ * a summary snapshot is refused (ST_E_INTERNAL). */
 bool st_store_snapshot_save(const struct st_store *store, const char *dom,
                             const struct st_snapshot *snap, struct st_error **errp);
 bool st_store_snapshot_delete(const struct st_store *store, const char *dom,

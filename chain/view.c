@@ -112,7 +112,7 @@ st_views_resolve(const struct st_store *store, const char *dom, const char *snap
         return false;
     src = domain;
     if (snapshot) {
-        if (!(tree = st_store_tree_load(store, dom, NULL, NULL, errp)))
+        if (!(tree = st_store_tree_load(store, dom, 0, NULL, NULL, errp)))
             return false;
         if (!(node = st_tree_find(tree, snapshot))) {
             st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no snapshot '%s'", dom, snapshot);

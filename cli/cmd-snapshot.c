@@ -127,8 +127,8 @@ warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
 }
 
 static bool
-ctx_open(struct cli *cli, const char *dom, bool lock, bool wait, struct ctx *c,
-         struct st_error **errp)
+ctx_open_flags(struct cli *cli, const char *dom, bool lock, bool wait, unsigned flags,
+               struct ctx *c, struct st_error **errp)
 {
     if (!(c->store = st_store_open(cli->state_dir, false, errp)))
         return false;
@@ -140,8 +140,15 @@ ctx_open(struct cli *cli, const char *dom, bool lock, bool wait, struct ctx *c,
         return false;
     if (!(c->dom = st_store_domain_load(c->store, dom, errp)))
         return false;
-    c->tree = st_store_tree_load(c->store, dom, warn_cb, NULL, errp);
+    c->tree = st_store_tree_load(c->store, dom, flags, warn_cb, NULL, errp);
     return c->tree != NULL;
+}
+
+static bool
+ctx_open(struct cli *cli, const char *dom, bool lock, bool wait, struct ctx *c,
+         struct st_error **errp)
+{
+    return ctx_open_flags(cli, dom, lock, wait, 0, c, errp);
 }
 
 static struct st_tree_node *
@@ -272,8 +279,8 @@ redefine(struct ctx *c, struct st_snapshot *snap, bool make_current, struct st_e
         return false;
     if (make_current && !snap->current) {
         /* Reload so that the tree holds the new definition. */
-        CLEANUP_TREE struct st_tree *t = st_store_tree_load(c->store, c->dom->name, NULL, NULL,
-                                                            errp);
+        CLEANUP_TREE struct st_tree *t = st_store_tree_load(c->store, c->dom->name, 0, NULL,
+                                                            NULL, errp);
         struct st_tree_node *n;
 
         if (!t || !(n = st_tree_find(t, snap->name)))
@@ -426,7 +433,8 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
                          a.on[O_FROM] ? "from" : "current");
     if (a.on[O_DESCENDANTS] && !(a.on[O_FROM] || a.on[O_CURRENT]))
         return cli_usage(cli, errp, "--descendants requires either --from or --current");
-    if (!ctx_open(cli, a.args[0], false, true, &c, errp))
+    /* Listing reads every file: only the summary is kept. */
+    if (!ctx_open_flags(cli, a.args[0], false, true, ST_STORE_TREE_SUMMARY, &c, errp))
         return -1;
     if (a.on[O_FROM] && !(from = find_snap(&c, a.from, errp)))
         return -1;

@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "qmp/job.h"
@@ -23,6 +24,12 @@ struct job_state {
     char *status;           /* owned; last status seen */
     char *io_op;            /* owned; "read"/"write" of the first BLOCK_JOB_ERROR */
 };
+
+void
+st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque)
+{
+    st_progress_update(opaque, done, total);
+}
 
 /* JOB_STATUS_CHANGE carries data.id; BLOCK_JOB_* carry data.device. */
 static bool

@@ -319,6 +319,19 @@ from_doc(xmlDoc *doc, const char *what, unsigned flags, struct st_error **errp)
         st_snapshot_free(p.snap);
         return NULL;
     }
+    if (flags & ST_SNAPSHOT_PARSE_SUMMARY) {
+        struct st_snapshot *snap = p.snap;
+
+        for (size_t i = 0; i < snap->ndisks; i++)
+            snap->disks[i].driver_extra = NULL;
+        snap->domain = snap->inactive_domain = snap->cookie = NULL;
+        free(snap->unknown);
+        snap->unknown = NULL;
+        snap->nunknown = 0;
+        xmlFreeDoc(snap->doc);
+        snap->doc = NULL;
+        snap->summary = true;
+    }
     return p.snap;
 }
 
@@ -465,8 +478,15 @@ st_snapshot_add_disk(struct st_snapshot *snap, const char *name, enum st_snapsho
 void
 st_snapshot_set_domain(struct st_snapshot *snap, const struct st_domain *dom)
 {
-    xmlNode *root = xmlDocGetRootElement(snap->doc);
-    xmlNode *copy = xmlDocCopyNode(st_domain_root(dom), snap->doc, 1);
+    xmlNode *root, *copy;
+
+    if (!snap->doc) {
+        snap->doc = xmlNewDoc(BAD_CAST "1.0");
+        xmlDocSetRootElement(snap->doc, xmlNewDocNode(snap->doc, NULL,
+                                                      BAD_CAST "domainsnapshot", NULL));
+    }
+    root = xmlDocGetRootElement(snap->doc);
+    copy = xmlDocCopyNode(st_domain_root(dom), snap->doc, 1);
 
     if (snap->domain) {
         xmlUnlinkNode(snap->domain);

@@ -53,6 +53,7 @@ struct st_snapshot {
     struct st_snapshot_disk *disks; /* owned */
     size_t ndisks;
     bool current;                   /* <active>1</active> in the internal form */
+    bool summary;                   /* parsed with ST_SNAPSHOT_PARSE_SUMMARY */
     xmlDoc *doc;                    /* owned; holds the kept nodes below */
     xmlNode *domain;                /* borrowed from doc: <domain> or NULL */
     xmlNode *inactive_domain;       /* borrowed from doc: <inactiveDomain> or NULL */
@@ -70,6 +71,10 @@ enum {
     ST_SNAPSHOT_PARSE_REDEFINE = 1 << 0,
     /* The store's internal form: <active> accepted, name required. */
     ST_SNAPSHOT_PARSE_INTERNAL = 1 << 1,
+    /* Keep only the interpreted fields and drop the XML (embedded
+     * domain, cookie, unknown elements): for listing many snapshots.
+     * Such a snapshot cannot be saved (snap->summary). */
+    ST_SNAPSHOT_PARSE_SUMMARY = 1 << 2,
 };
 enum {
     /* Write <active>: the store's internal form. */

@@ -58,13 +58,15 @@ quiet_error(void *ctx ST_UNUSED, const xmlError *err ST_UNUSED)
 {
 }
 
+static xmlParserCtxt *shared_ctxt;
+
 xmlDoc *
 st_xml_parse(const char *text, size_t len, const char *what, struct st_error **errp)
 {
     xmlParserCtxt *ctxt;
     xmlDoc *doc;
     const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                     XML_PARSE_NOCDATA;
+                     XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS;
 
     if (len > ST_XML_MAX_BYTES) {
         st_error_set(errp, ST_E_XML, "%s:1:1: document is %zu bytes, more than the limit of %d",
@@ -73,9 +75,15 @@ st_xml_parse(const char *text, size_t len, const char *what, struct st_error **e
     }
     if (!refuse_dtd(text, len, what, errp))
         return NULL;
-    if (!(ctxt = xmlNewParserCtxt()))
-        abort();
-    xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc) quiet_error);
+    /* One context for the process: listing 10,000 snapshots parses
+     * 10,000 files, and a fresh context (buffers, dictionary) per file
+     * cost more than the parsing itself.  strata is single-threaded. */
+    if (!shared_ctxt) {
+        if (!(shared_ctxt = xmlNewParserCtxt()))
+            abort();
+        xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc) quiet_error);
+    }
+    ctxt = shared_ctxt;
     doc = xmlCtxtReadMemory(ctxt, text, (int) len, what, NULL, opts);
     if (!doc || !ctxt->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
@@ -87,10 +95,8 @@ st_xml_parse(const char *text, size_t len, const char *what, struct st_error **e
         st_error_set(errp, ST_E_XML, "%s:%d:%d: %s", what, e ? e->line : 1,
                      e && e->int2 > 0 ? e->int2 : 1, msg);
         xmlFreeDoc(doc);
-        xmlFreeParserCtxt(ctxt);
         return NULL;
     }
-    xmlFreeParserCtxt(ctxt);
     if (doc->intSubset || doc->extSubset || !xmlDocGetRootElement(doc)) {
         st_error_set(errp, ST_E_XML, "%s:1:1: no root element or a DTD", what);
         xmlFreeDoc(doc);
