@@ -158,24 +158,55 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
                   l->path, h->data_file ? h->data_file : "(not named)");
 }
 
+/* What the walk reuses from layer to layer: buffers (allocating and
+ * faulting in fresh clusters per layer was most of the cost of a deep
+ * chain) and the current directory. */
+struct walk_ctx {
+    unsigned char *head;        /* owned; the first cluster */
+    size_t head_len;
+    struct st_qcow2_scratch scratch;
+    char *cwd;                  /* owned, or NULL */
+};
+
+enum { HEAD_READ = 64 * 1024 };  /* the usual cluster: one pread for most headers */
+
+static unsigned char *
+head_buf(struct walk_ctx *ctx, size_t want)
+{
+    if (ctx->head_len < want) {
+        free(ctx->head);
+        ctx->head = st_xmalloc(want);
+        ctx->head_len = want;
+    }
+    return ctx->head;
+}
+
+static void
+walk_ctx_clear(struct walk_ctx *ctx)
+{
+    free(ctx->head);
+    free(ctx->cwd);
+    st_qcow2_scratch_clear(&ctx->scratch);
+}
+#define CLEANUP_WALK_CTX ST_CLEANUP(walk_ctx_clear)
+
 /* Read a qcow2 layer.  Returns false when the walk cannot go below it. */
 static bool
 read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
-           const struct st_chain_opts *opts)
+           const struct st_chain_opts *opts, struct walk_ctx *ctx)
 {
-    unsigned char probe[ST_QCOW2_PROBE_LEN];
-    CLEANUP_FREE unsigned char *buf = NULL;
     CLEANUP_ERROR struct st_error *err = NULL;
+    unsigned char *buf = head_buf(ctx, HEAD_READ);
     struct st_qcow2_header h;
     struct st_qcow2_alloc a;
     size_t want;
     ssize_t got;
 
-    if ((got = read_head(fd, probe, sizeof(probe))) < 0) {
+    if ((got = read_head(fd, buf, HEAD_READ)) < 0) {
         add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
         return false;
     }
-    if (!st_qcow2_has_magic(probe, (size_t) got)) {
+    if (!st_qcow2_has_magic(buf, (size_t) got)) {
         if (is_top)
             add_fault(chain, l, ST_FAULT_BAD_HEADER, "'%s' is not a qcow2 image; if it is raw, say so with --format raw",
                       l->path);
@@ -184,17 +215,17 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
                       l->path);
         return false;
     }
-    want = st_qcow2_first_cluster_len(probe, (size_t) got);
+    want = st_qcow2_first_cluster_len(buf, (size_t) got);
     if (want > l->file_size)
         want = (size_t) l->file_size;
-    if (want > (size_t) got) {
-        buf = st_xmalloc(want);
+    if (want > (size_t) got && (size_t) got == HEAD_READ) {
+        buf = head_buf(ctx, want);
         if ((got = read_head(fd, buf, want)) < 0) {
             add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
             return false;
         }
     }
-    if (!st_qcow2_parse(buf ? buf : probe, (size_t) got, l->file_size, &h, &err)) {
+    if (!st_qcow2_parse(buf, (size_t) got, l->file_size, &h, &err)) {
         add_fault(chain, l, ST_FAULT_BAD_HEADER, "'%s': %s", l->path, err->msg);
         return false;
     }
@@ -206,7 +237,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     l->backing_format = ST_STEAL(&h.backing_format);
     feature_faults(chain, l, &h);
     if (!opts->skip_allocation) {
-        if (st_qcow2_alloc_read(fd, &h, l->file_size, &a, &err)) {
+        if (st_qcow2_alloc_read(fd, &h, l->file_size, &ctx->scratch, &a, &err)) {
             l->has_alloc = true;
             l->allocated_bytes = a.data_bytes;
             l->zero_bytes = a.zero_bytes;
@@ -265,7 +296,7 @@ read_raw(struct st_chain *chain, struct st_layer *l, int fd, const struct st_cha
 }
 
 static struct st_layer *
-new_layer(struct st_chain *chain, char *path, const char *format)
+new_layer(struct st_chain *chain, char *path, const char *format, struct walk_ctx *ctx)
 {
     struct st_layer *l;
 
@@ -273,9 +304,10 @@ new_layer(struct st_chain *chain, char *path, const char *format)
     l = &chain->layers[chain->n_layers++];
     memset(l, 0, sizeof(*l));
     l->path = path;
-    l->abs_path = st_path_absolute(path, NULL);
-    if (!l->abs_path)
+    if (path[0] == '/' || !ctx->cwd)
         l->abs_path = st_xstrdup(path);
+    else
+        l->abs_path = st_path_join(ctx->cwd, path);
     l->format = format ? st_xstrdup(format) : NULL;
     return l;
 }
@@ -329,6 +361,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
     CLEANUP_FREE char *cur = NULL;
     CLEANUP_FREE char *format = NULL;
     unsigned max_depth;
+    CLEANUP_WALK_CTX struct walk_ctx ctx = { 0 };
 
     if (!opts)
         opts = &defaults;
@@ -346,6 +379,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
 
     chain = st_xcalloc(1, sizeof(*chain));
     cur = st_xstrdup(path);
+    ctx.cwd = getcwd(NULL, 0);
     for (;;) {
         CLEANUP_CLOSE int fd = -1;
         bool is_top = chain->n_layers == 0;
@@ -386,7 +420,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
                 break;
             }
         }
-        l = new_layer(chain, ST_STEAL(&cur), format);
+        l = new_layer(chain, ST_STEAL(&cur), format, &ctx);
         /* new_layer() moved the array. */
         prev = is_top ? NULL : &chain->layers[chain->n_layers - 2];
         if (fd < 0) {
@@ -415,7 +449,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
         if (strcmp(format, "raw") == 0) {
             read_raw(chain, l, fd, opts);
         } else if (strcmp(format, "qcow2") == 0) {
-            if (!read_qcow2(chain, l, fd, is_top, opts))
+            if (!read_qcow2(chain, l, fd, is_top, opts, &ctx))
                 break;
         } else {
             add_fault(chain, l, ST_FAULT_UNSUPPORTED_FORMAT, "'%s' is recorded as '%s', a format strata does not read (only qcow2 and raw)",

@@ -130,6 +130,7 @@ st_journal_refuse_if_pending(const struct st_store *store, const char *dom,
                  snap ? "'" : "", st_json_get_string(j, "phase") ? st_json_get_string(j, "phase")
                                                                  : "unknown");
     st_error_set_path(errp, path);
-    st_error_hint(errp, "run the same command again to finish it, or see strata-store(5) for what each phase leaves");
+    st_error_hint(errp, "run 'strata recover %s' to finish or roll it back; strata-store(5) says what each phase leaves",
+                  dom);
     return false;
 }

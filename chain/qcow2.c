@@ -433,9 +433,31 @@ count_entry(struct walk *w, const unsigned char *e, uint64_t guest, struct st_er
     return true;
 }
 
-bool
-st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
-                    struct st_qcow2_alloc *alloc, struct st_error **errp)
+void
+st_qcow2_scratch_clear(struct st_qcow2_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->l1);
+    free(s->l2);
+    memset(s, 0, sizeof(*s));
+}
+
+static unsigned char *
+scratch_get(unsigned char **buf, size_t *len, size_t want)
+{
+    if (*len < want) {
+        free(*buf);
+        *buf = st_xmalloc(want);
+        *len = want;
+    }
+    return *buf;
+}
+
+static bool
+alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
+           struct st_qcow2_scratch *scratch, struct st_qcow2_alloc *alloc,
+           struct st_error **errp)
 {
     struct walk w = {
         .h = hdr, .a = alloc,
@@ -446,8 +468,7 @@ st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_siz
     uint64_t per_l2 = hdr->cluster_size / entry_len;
     uint64_t span = per_l2 * hdr->cluster_size;     /* guest bytes per L1 entry */
     uint64_t n_l1 = hdr->virtual_size / span + (hdr->virtual_size % span != 0);
-    CLEANUP_FREE unsigned char *l1 = NULL;
-    CLEANUP_FREE unsigned char *l2 = NULL;
+    unsigned char *l1, *l2;
 
     memset(alloc, 0, sizeof(*alloc));
     /* Entries past the virtual size hold VM state, not disk data. */
@@ -460,10 +481,10 @@ st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_siz
                      hdr->l1_offset);
         return false;
     }
-    l1 = st_xmalloc(n_l1 * 8);
+    l1 = scratch_get(&scratch->l1, &scratch->l1_len, n_l1 * 8);
     if (!pread_all(fd, l1, n_l1 * 8, hdr->l1_offset, errp))
         return false;
-    l2 = st_xmalloc(hdr->cluster_size);
+    l2 = scratch_get(&scratch->l2, &scratch->l2_len, hdr->cluster_size);
     for (uint64_t i = 0; i < n_l1; i++) {
         uint64_t l2_off = be64(l1 + i * 8) & OFFSET_MASK;
         uint64_t base = i * span;
@@ -492,4 +513,19 @@ st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_siz
         }
     }
     return true;
+}
+
+bool
+st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
+                    struct st_qcow2_scratch *scratch, struct st_qcow2_alloc *alloc,
+                    struct st_error **errp)
+{
+    struct st_qcow2_scratch own = { 0 };
+    bool ok;
+
+    if (!scratch)
+        scratch = &own;
+    ok = alloc_read(fd, hdr, file_size, scratch, alloc, errp);
+    st_qcow2_scratch_clear(&own);
+    return ok;
 }

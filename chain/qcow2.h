@@ -113,6 +113,17 @@ void st_qcow2_header_clear(struct st_qcow2_header *hdr);
  * then the bits this program knows; NULL when unnamed.  Borrowed. */
 const char *st_qcow2_incompat_name(const struct st_qcow2_header *hdr, unsigned bit);
 
+/* Buffers reused from one image to the next: a chain walk would
+ * otherwise allocate, fault in and give back two clusters per layer. */
+struct st_qcow2_scratch {
+    unsigned char *l1;          /* owned */
+    size_t l1_len;
+    unsigned char *l2;          /* owned */
+    size_t l2_len;
+};
+
+void st_qcow2_scratch_clear(struct st_qcow2_scratch *s);
+
 struct st_qcow2_alloc {
     uint64_t data_bytes;        /* guest bytes whose data is in this layer */
     uint64_t zero_bytes;        /* guest bytes marked zero in this layer */
@@ -124,6 +135,7 @@ struct st_qcow2_alloc {
  * @fd: the open image
  * @hdr: its parsed header
  * @file_size: size of the file, to bound L2 offsets
+ * @scratch: buffers to reuse (grown as needed), or NULL
  * @alloc: filled on success
  * @errp: ST_E_QCOW2 for a table outside the file or an invalid entry,
  *        ST_E_IO for a failed read
@@ -133,6 +145,7 @@ struct st_qcow2_alloc {
  * the same split as 'qemu-img map' entries of depth 0 (data vs zero).
  */
 bool st_qcow2_alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
-                         struct st_qcow2_alloc *alloc, struct st_error **errp);
+                         struct st_qcow2_scratch *scratch, struct st_qcow2_alloc *alloc,
+                         struct st_error **errp);
 
 #endif

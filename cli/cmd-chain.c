@@ -82,7 +82,7 @@ chain_json(const struct st_chain *chain)
     for (size_t i = 0; i < chain->n_layers; i++)
         json_object_array_add(layers, layer_json(&chain->layers[i]));
     json_object_object_add(o, "layers", layers);
-    json_object_object_add(o, "faults", json_object_new_int64((int64_t) chain->n_faults));
+    json_object_object_add(o, "fault-count", json_object_new_int64((int64_t) chain->n_faults));
     json_object_object_add(o, "clean", json_object_new_boolean(chain->n_faults == 0));
     return o;
 }

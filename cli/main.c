@@ -31,8 +31,19 @@ static const struct command commands[] = {
     { "list", cmd_list, "[--all]", "list the defined domains" },
     { "undefine", cmd_undefine, "DOMAIN [--snapshots-metadata] [--no-wait]",
       "remove a domain's definition" },
-    { "snapshot-create", cmd_snapshot_create, "DOMAIN FILE.xml --redefine [--current] [--no-wait]",
-      "import a snapshot's metadata from XML" },
+    { "snapshot-create", cmd_snapshot_create,
+      "DOMAIN [FILE.xml] [--redefine [--current]] [--no-metadata] [--disk-only] "
+      "[--reuse-external] [--atomic] [--quiesce] [--no-wait]",
+      "take an external snapshot described by XML, or import one with --redefine" },
+    { "snapshot-create-as", cmd_snapshot_create_as,
+      "DOMAIN [NAME] [DESCRIPTION] [--print-xml] [--no-metadata] [--disk-only] "
+      "[--reuse-external] [--atomic] [--diskspec DEV[,snapshot=TYPE][,driver=TYPE][,file=PATH]]... "
+      "[--no-wait]",
+      "take an external snapshot of the domain's disks" },
+    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
+      "make each disk a new overlay on the snapshot's point in time" },
+    { "recover", cmd_recover, "DOMAIN [--no-wait]",
+      "finish or roll back an interrupted snapshot-create or snapshot-revert" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
       "print or set the current snapshot" },
     { "snapshot-delete", cmd_snapshot_delete_merge,
@@ -61,6 +72,19 @@ static const struct command commands[] = {
     { "chain", cmd_chain,
       "{show | check} FILE [--format F] [--backing-format F] [--max-depth N] [--no-allocation]",
       "show or check a backing chain read from the image headers" },
+    { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
+      "start a domain's QSD and export its disks over NBD" },
+    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },
+    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD" },
+    { "export", cmd_export,
+      "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
+      "[--foreground] [--stop] [--no-wait]",
+      "export disks at a snapshot (or now) read-only over NBD" },
+    { "verify", cmd_verify,
+      "DOMAIN [--snapshot S] [--disk DEV] [--expect DIGEST] [--connections N]",
+      "print the content digest of disks at a snapshot (or now)" },
+    { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
+      "list the extents that differ between two points on one branch" },
 };
 
 static const struct command *current;

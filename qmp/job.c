@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "qmp/job.h"
@@ -23,6 +24,12 @@ struct job_state {
     char *status;           /* owned; last status seen */
     char *io_op;            /* owned; "read"/"write" of the first BLOCK_JOB_ERROR */
 };
+
+void
+st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque)
+{
+    st_progress_update(opaque, done, total);
+}
 
 /* JOB_STATUS_CHANGE carries data.id; BLOCK_JOB_* carry data.device. */
 static bool
@@ -175,6 +182,10 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
             if (!poll_job(qmp, &js, o, &err))
                 goto out;
             next_poll = st_now_ns() + (int64_t) poll_ms * 1000000;
+            /* Events that arrived with the query-jobs reply are queued
+             * already: handle them before waiting on the socket, or a
+             * job that concluded meanwhile costs a whole poll interval. */
+            continue;
         }
         {
             struct st_deadline step = { .end_ns = next_poll < dl.end_ns ? next_poll : dl.end_ns };

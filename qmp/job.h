@@ -48,6 +48,10 @@ struct st_qmp_job_opts {
                                  * on (blockdev-create): never send job-finalize */
 };
 
+/* A st_qmp_progress_fn that draws @opaque, a struct st_progress
+ * (common/progress.h) the caller began with st_progress_begin(). */
+void st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque);
+
 /**
  * st_qmp_job_run:
  *

@@ -220,6 +220,10 @@ abandon(struct st_qsd *qsd)
 {
     if (qsd->proc.pid > 0)
         st_proc_stop(&qsd->proc, 2000);
+    /* A daemonized QSD may have written its pid file before the
+     * deadline passed for its parent. */
+    if (qsd->pid <= 0)
+        qsd->pid = read_pid(qsd->pid_path);
     if (qsd->pid > 0 && pid_serves(qsd->pid, qsd->sock_path)) {
         struct st_deadline dl = st_deadline_in_ms(2000);
 
@@ -382,6 +386,7 @@ st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp)
     qsd->pid = pid;
     if (!(qsd->qmp = st_qmp_connect(qsd->sock_path, timeout_ms, errp))) {
         st_error_prepend(errp, "QSD pid %d in '%s': ", (int) pid, run_dir);
+        st_error_hint(errp, "QSD serves one QMP client at a time: is another strata using it?");
         st_qsd_free(qsd);
         return NULL;
     }

@@ -64,7 +64,9 @@ struct st_qsd *st_qsd_start(const char *run_dir, const struct st_qsd_opts *opts,
  *
  * Find and connect to the QSD serving @run_dir.  Returns: an owned
  * supervisor (st_qsd_free() only disconnects), or NULL with @errp set:
- * ST_E_NOT_FOUND when none runs there (stale files are removed).
+ * ST_E_NOT_FOUND when none runs there (stale files are removed),
+ * ST_E_TIMEOUT when QSD does not greet: its monitor serves one client
+ * at a time, so callers serialise access (the store lock).
  */
 struct st_qsd *st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp);
 

@@ -37,7 +37,7 @@ assert_contains "$out" "base.raw: missing: backing file 'base.raw' of 'mid.qcow2
 assert_eq "$(sha256sum top.qcow2 mid.qcow2)" "$sums" "files after check"
 rc=0; "$STRATA" --json chain check top.qcow2 >faults.json || rc=$?
 assert_eq "$rc" 2 "exit status with --json"
-assert_json faults.json '.faults == 2 and .clean == false'
+assert_json faults.json '."fault-count" == 2 and .clean == false'
 assert_json faults.json '[.layers[].faults[].code] == ["dirty", "missing"]'
 assert_json faults.json '.layers[2].exists == false and .layers[2]."virtual-size" == null'
 mv base.gone base.raw
@@ -73,6 +73,20 @@ assert_contains "$(cat err.txt)" "unsupported format 'vmdk'"
 rc=0; "$STRATA" chain frob 2>err.txt || rc=$?
 assert_eq "$rc" 1
 assert_contains "$(cat err.txt)" "unknown subcommand 'frob'"
+
+# Through a symlink in another directory, a relative backing string is
+# relative to the link's directory (QEMU does not resolve the link):
+# both qemu-img and strata look for b/base.qcow2.
+mkdir a b
+"$QEMU_IMG" create -q -f qcow2 a/base.qcow2 1M
+"$QEMU_IMG" create -q -f qcow2 -b base.qcow2 -F qcow2 a/top.qcow2
+ln -s ../a/top.qcow2 b/link.qcow2
+rc=0; "$QEMU_IMG" info -U --backing-chain b/link.qcow2 >/dev/null 2>qemu.err || rc=$?
+[ "$rc" != 0 ] || fail "qemu-img followed the symlink's target directory"
+assert_contains "$(cat qemu.err)" "b/base.qcow2"
+rc=0; out=$("$STRATA" chain check b/link.qcow2) || rc=$?
+assert_eq "$rc" 2
+assert_contains "$out" "b/base.qcow2: missing: backing file 'b/base.qcow2' of 'b/link.qcow2' does not exist"
 
 # A raw file given without --format is not probed as raw.
 rc=0; out=$("$STRATA" chain check base.raw) || rc=$?

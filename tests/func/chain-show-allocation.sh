@@ -31,7 +31,7 @@ sums_before=$(sha256sum "$img"/*.qcow2)
 
 "$STRATA" --json chain show "$img/top.qcow2" >"$dir/show.json"
 assert_json "$dir/show.json" '.layers | length == 4'
-assert_json "$dir/show.json" '.faults == 0 and .clean == true'
+assert_json "$dir/show.json" '."fault-count" == 0 and .clean == true'
 "$QEMU_IMG" info -U --backing-chain --output=json "$img/top.qcow2" >"$dir/info.json"
 
 i=0

@@ -77,3 +77,26 @@ out=$("$drive" "$run" "${open_chain[@]}" , ?commit c3 vda-2 vda-1 nosuch)
 assert_contains "$out" "EXPECTED not-found: block-commit: no block node 'nosuch' in QSD"
 out=$("$drive" "$run" "${open_chain[@]}" , ?stream s3 vda-0 vda-2)
 assert_contains "$out" "EXPECTED qmp: block-stream: "
+
+# A job past its deadline is cancelled and dismissed; the base keeps a
+# valid image (qemu-img check) and the chain still reads the same.
+mkchain
+out=$("$drive" -j 300 "$run" "${open_chain[@]}" , ?commit c4 vda-2 - vda-0 1048576 , \
+      exec query-jobs , chain vda-2)
+echo "$out"
+assert_contains "$out" "EXPECTED timeout: job 'c4' did not finish within 300 ms and was cancelled"
+assert_contains "$out" "
+[]
+"
+assert_contains "$out" "vda-2 qcow2 $dir/top.qcow2"
+qemu-img check -q base.qcow2
+assert_same_content top.qcow2 expect.raw
+
+# The caller's abort flag cancels a running job the same way.
+mkchain
+out=$("$drive" -A 2 "$run" "${open_chain[@]}" , ?commit c5 vda-2 vda-1 vda-0 1048576 , \
+      exec query-jobs)
+assert_contains "$out" "EXPECTED job: job 'c5' was cancelled"
+assert_contains "$out" "
+[]"
+assert_same_content top.qcow2 expect.raw

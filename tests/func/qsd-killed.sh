@@ -59,3 +59,15 @@ _pid_gone "$qsd" || fail "QSD $qsd still running"
 # What the notes say of a killed commit: the image stays consistent.
 qemu-img check -q "$dir/top.qcow2"
 qemu-img check -q "$dir/base.qcow2"
+
+# 4. strata itself gets SIGTERM mid-job: its transient QSD goes too
+# (proc.h kill_on_signal), so no QSD outlives the operation.
+"$drive" "$run" open vda "$dir/top.qcow2:qcow2" "$dir/base.qcow2:qcow2" , \
+    commit c1 vda-1 - vda-0 1048576 >"$dir/out4" 2>&1 &
+dpid=$!
+cleanup_fn stop_pid "$dpid"
+_wait_until 20 "job progress" grep -q '^progress' "$dir/out4"
+qsd=$(cat "$run/qsd.pid")
+kill -TERM "$dpid"
+wait_for_exit "$dpid" 10
+wait_for_exit "$qsd" 10

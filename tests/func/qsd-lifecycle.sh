@@ -22,6 +22,12 @@ assert_contains "$out" "EXPECTED qmp: blockdev-add: Parameter 'filename' is miss
 assert_contains "$out" "EXPECTED qmp: no-such-cmd: The command no-such-cmd has not been found"
 assert_eq "$(stat -c %a "$run")" 700 "run dir mode"
 test ! -e "$run/qsd.pid" || fail "transient QSD left its pid file"
+
+# A real reply larger than one read (64 KiB): the QMP schema.
+"$drive" "$run" exec query-qmp-schema >"$dir/schema"
+[ "$(stat -c %s "$dir/schema")" -gt 65536 ] || fail "schema reply unexpectedly small"
+jq -e 'map(select(.name == "blockdev-create")) | length == 1' "$dir/schema" >/dev/null ||
+    fail "schema reply is not whole"
 test ! -e "$run/qmp.sock" || fail "transient QSD left its socket"
 test -s "$run/qsd.log" || true
 

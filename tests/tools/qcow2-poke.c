@@ -4,6 +4,8 @@
  *
  *   qcow2-poke FILE FIELD VALUE     big-endian header field (see fields[])
  *   qcow2-poke FILE truncate BYTES  cut the file
+ *   qcow2-poke FILE u64 OFFSET VALUE  write a big-endian u64 anywhere
+ *                                   (L1/L2 entries)
  *   qcow2-poke FILE backing NAME    rewrite the backing name ("" for none)
  *   qcow2-poke FILE ext TYPE DATA   set header extension TYPE to DATA
  *   qcow2-poke FILE ext-del TYPE    remove header extension TYPE
@@ -204,6 +206,16 @@ main(int argc, char **argv)
     if (strcmp(op, "truncate") == 0) {
         if (argc != 4 || ftruncate(fd, (off_t) number(argv[3])) < 0)
             die("truncate failed on '%s'", file);
+        return close(fd) < 0;
+    }
+    if (strcmp(op, "u64") == 0) {
+        unsigned char v[8];
+
+        if (argc != 5)
+            die("usage: qcow2-poke FILE u64 OFFSET VALUE%s", "");
+        put_be(v, 8, number(argv[4]));
+        if (pwrite(fd, v, 8, (off_t) number(argv[3])) != 8)
+            die("cannot write '%s'", file);
         return close(fd) < 0;
     }
     if ((got = pread(fd, buf, BUF_LEN, 0)) < 72)

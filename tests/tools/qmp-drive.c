@@ -6,6 +6,7 @@
  *   -l  start a long-running (detached) QSD; it stays after exit
  *   -a  attach to the long-running QSD of RUNDIR
  *   -t  QMP command and QSD stop deadline (ms); -j  job deadline (ms)
+ *   -A N  raise the job's abort flag after N progress callbacks
  *
  * An OP prefixed with "?" is expected to fail: its error is printed as
  * "EXPECTED <code>: <message>" on stdout and the run goes on (it exits
@@ -51,6 +52,8 @@
 #include "qmp/transaction.h"
 
 static int job_timeout_ms = 60000;
+static unsigned long abort_after;          /* -A: raise the abort flag after N progress calls */
+static volatile sig_atomic_t abort_flag;
 static struct st_qsd *qsd;
 
 static void
@@ -74,6 +77,8 @@ on_progress(uint64_t done, uint64_t total, void *opaque)
     p->done = done;
     p->total = total;
     printf("progress %llu %llu\n", (unsigned long long) done, (unsigned long long) total);
+    if (abort_after && p->calls >= abort_after)
+        abort_flag = 1;
     fflush(stdout);
 }
 
@@ -84,7 +89,7 @@ op_job(struct st_qmp *qmp, enum st_qmp_job_type type, char **a, size_t n, struct
     struct st_qmp_job_opts o = {
         .type = type, .job_id = a[0], .device = a[1],
         .timeout_ms = job_timeout_ms, .progress = on_progress, .progress_opaque = &seen,
-        .poll_ms = 50,
+        .poll_ms = 50, .abort_flag = &abort_flag,
     };
     size_t speed_at = type == ST_QMP_JOB_COMMIT ? 4 : 3;
 
@@ -314,12 +319,13 @@ main(int argc, char **argv)
 
     st_log_init_from_env();
     st_proc_install_signal_handlers();
-    while ((c = getopt(argc, argv, "+lat:j:")) != -1) {
+    while ((c = getopt(argc, argv, "+lat:j:A:")) != -1) {
         switch (c) {
         case 'l': qopts.long_running = true; break;
         case 'a': attach = true; break;
         case 't': timeout_ms = atoi(optarg); break;
         case 'j': job_timeout_ms = atoi(optarg); break;
+        case 'A': abort_after = strtoul(optarg, NULL, 10); break;
         default: return 2;
         }
     }

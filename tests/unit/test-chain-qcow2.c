@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,6 +472,105 @@ test_unsupported_backing_strings(void **state)
     }
 }
 
+/* Big-endian u64 at @off of @path. */
+static uint64_t
+peek64(const char *path, uint64_t off)
+{
+    unsigned char b[8];
+    FILE *fp = fopen(path, "rb");
+    uint64_t v = 0;
+
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long) off, SEEK_SET), 0);
+    assert_int_equal(fread(b, 1, 8, fp), 8);
+    fclose(fp);
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+static void
+test_bad_tables(void **state)
+{
+    CLEANUP_FREE char *p = create("tb.qcow2", "8M", NULL, NULL, "extended_l2=on,cluster_size=64k");
+    char *io[] = { "qemu-io", "-c", "write -P 1 4k 4k", p, NULL };
+    char off[32], val[32];
+    uint64_t l1, l2;
+
+    (void) state;
+    run(io);
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(p, NULL);
+
+        assert_int_equal(c->n_faults, 0);
+        assert_int_equal(c->layers[0].allocated_bytes, 4096);
+    }
+    l1 = peek64(p, 40);
+    l2 = peek64(p, l1) & UINT64_C(0x00fffffffffffe00);
+    assert_true(l2 != 0);
+    /* Subcluster 1 both allocated and zero: invalid (qcow2.txt). */
+    snprintf(off, sizeof(off), "%" PRIu64, l2 + 8);
+    snprintf(val, sizeof(val), "0x%" PRIx64, (UINT64_C(1) << 33) | 2);
+    poke(p, "u64", off, val);
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(p, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_BAD_TABLE)->message, "both allocated and zero");
+        assert_false(c->layers[0].has_alloc);
+        assert_true(c->layers[0].has_header);
+    }
+    /* An L2 table past the end of the file. */
+    snprintf(off, sizeof(off), "%" PRIu64, l1);
+    poke(p, "u64", off, "0x80000000ff0000");
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(p, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_BAD_TABLE)->message, "L2 table at offset");
+    }
+    /* The L1 table itself past the end of the file. */
+    poke(p, "l1_table_offset", "0x100000000", NULL);
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(p, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_BAD_TABLE)->message, "L1 table at offset 4294967296 is past the end");
+    }
+}
+
+static void
+test_unreadable_encrypted_data_file(void **state)
+{
+    CLEANUP_FREE char *top = create("ur.qcow2", "1M", NULL, NULL, NULL);
+    CLEANUP_FREE char *sub = img("adir");
+    CLEANUP_FREE char *df = img("df.raw");
+    CLEANUP_FREE char *opt = st_xasprintf("data_file=%s", df);
+    CLEANUP_FREE char *withdf = create("wdf.qcow2", "1M", NULL, NULL, opt);
+    CLEANUP_FREE char *enc = create("enc.qcow2", "1M", NULL, NULL, NULL);
+    char *mk[] = { "mkdir", sub, NULL };
+
+    (void) state;
+    /* A backing "file" that is a directory cannot be read as an image. */
+    run(mk);
+    poke(top, "backing", "adir", NULL);
+    poke(top, "ext", "backing_format", "qcow2");
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(top, NULL);
+
+        assert_int_equal(c->n_layers, 2);
+        assert_contains(fault(c, 1, ST_FAULT_UNREADABLE)->message, "not a regular file");
+    }
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(withdf, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_DATA_FILE)->message, df);
+    }
+    poke(enc, "crypt_method", "2", NULL);
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(enc, NULL);
+
+        assert_contains(fault(c, 0, ST_FAULT_ENCRYPTED)->message, "encrypted (method 2)");
+    }
+}
+
 static void
 test_resolve_rules(void **state)
 {
@@ -533,6 +634,8 @@ main(void)
         cmocka_unit_test(test_backing_sizes),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_unsupported_backing_strings),
+        cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_unreadable_encrypted_data_file),
         cmocka_unit_test(test_resolve_rules),
         cmocka_unit_test(test_parse_from_bytes),
     };

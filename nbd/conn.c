@@ -1,0 +1,173 @@
+/* nbd/conn.c: open read-only libnbd handles and ask them what the
+ * server can do (size, contexts, multi-conn, request limits). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "nbd/conn.h"
+
+ST_LOG_INIT("nbd.conn");
+
+void
+st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
+{
+    /* Read libnbd's thread-local error before anything can reset it. */
+    const char *msg = nbd_get_error();
+    int errnum = nbd_get_errno();
+    CLEANUP_FREE char *what = NULL;
+    size_t len, tail;
+    const char *etext;
+    va_list ap;
+
+    va_start(ap, fmt);
+    what = st_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (!msg)
+        msg = "unknown libnbd error";
+    len = strlen(msg);
+    /* libnbd ends its message with ": strerror(errno)"; the reporter
+     * prints errnum's text itself, so keep it once. */
+    if (errnum) {
+        etext = strerror(errnum);
+        tail = strlen(etext);
+        if (len > tail + 2 && strcmp(msg + len - tail, etext) == 0 &&
+            strncmp(msg + len - tail - 2, ": ", 2) == 0)
+            len -= tail + 2;
+    }
+    st_error_set_errno(errp, errnum, ST_E_NBD, "NBD export '%s': %s: %.*s",
+                       uri, what, (int) len, msg);
+}
+
+struct nbd_handle *
+st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
+{
+    CLEANUP_NBD struct nbd_handle *h = NULL;
+
+    if (!(h = nbd_create())) {
+        st_nbd_set_error(errp, uri, "cannot create a libnbd handle");
+        return NULL;
+    }
+    if (((want & ST_NBD_WANT_ALLOCATION) &&
+         nbd_add_meta_context(h, ST_NBD_CTX_ALLOCATION) == -1) ||
+        ((want & ST_NBD_WANT_DEPTH) && nbd_add_meta_context(h, ST_NBD_CTX_DEPTH) == -1)) {
+        st_nbd_set_error(errp, uri, "cannot request meta contexts");
+        return NULL;
+    }
+    if (nbd_connect_uri(h, uri) == -1) {
+        st_nbd_set_error(errp, uri, "cannot connect");
+        return NULL;
+    }
+    st_debug("connected to %s: size %" PRId64 ", read-only %d, multi-conn %d, "
+             "%s %d, %s %d", uri, nbd_get_size(h), nbd_is_read_only(h),
+             nbd_can_multi_conn(h), ST_NBD_CTX_ALLOCATION,
+             nbd_can_meta_context(h, ST_NBD_CTX_ALLOCATION), ST_NBD_CTX_DEPTH,
+             nbd_can_meta_context(h, ST_NBD_CTX_DEPTH));
+    return ST_STEAL(&h);
+}
+
+bool
+st_nbd_has_context(struct nbd_handle *h, const char *name)
+{
+    return nbd_can_meta_context(h, name) == 1;
+}
+
+int64_t
+st_nbd_size(struct nbd_handle *h, const char *uri, struct st_error **errp)
+{
+    int64_t size = nbd_get_size(h);
+
+    if (size < 0) {
+        st_nbd_set_error(errp, uri, "cannot get the export size");
+        return -1;
+    }
+    return size;
+}
+
+unsigned
+st_nbd_connections(struct nbd_handle *h, unsigned wanted)
+{
+    if (wanted == 0)
+        wanted = ST_NBD_DEFAULT_CONNECTIONS;
+    if (wanted > ST_NBD_MAX_CONNECTIONS)
+        wanted = ST_NBD_MAX_CONNECTIONS;
+    if (wanted > 1 && nbd_is_read_only(h) != 1 && nbd_can_multi_conn(h) != 1) {
+        st_debug("writable export without multi-conn: using one connection");
+        return 1;
+    }
+    return wanted;
+}
+
+uint64_t
+st_nbd_max_request(struct nbd_handle *h, uint64_t cap)
+{
+    int64_t max = nbd_get_block_size(h, LIBNBD_SIZE_MAXIMUM);
+    uint64_t limit = 32 * 1024 * 1024;
+
+    if (max > 0)
+        limit = (uint64_t) max;
+    return limit < cap ? limit : cap;
+}
+
+/* Requests in flight per handle for one st_nbd_pread() call at most;
+ * further pieces wait for the first ones (bounded cookie array). */
+#define MAX_IN_FLIGHT 64
+
+/* Wait until every command on @h is done; false if the connection died
+ * (libnbd then retires the commands with errors). */
+static bool
+drain(struct nbd_handle *h)
+{
+    while (nbd_aio_in_flight(h) > 0) {
+        if (nbd_poll(h, -1) == -1)
+            return false;
+    }
+    return true;
+}
+
+bool
+st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
+             uint64_t offset, uint64_t len, uint64_t max,
+             struct st_error **errp)
+{
+    uint8_t *p = buf;
+
+    while (len > 0) {
+        int64_t cookies[MAX_IN_FLIGHT];
+        uint64_t offs[MAX_IN_FLIGHT];
+        size_t n = 0;
+
+        for (; n < MAX_IN_FLIGHT && len > 0; n++) {
+            uint64_t count = len < max ? len : max;
+
+            offs[n] = offset;
+            cookies[n] = nbd_aio_pread(h, p, count, offset, NBD_NULL_COMPLETION, 0);
+            if (cookies[n] == -1) {
+                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offset);
+                drain(h);
+                return false;
+            }
+            p += count;
+            offset += count;
+            len -= count;
+        }
+        if (!drain(h)) {
+            st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[0]);
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (nbd_aio_command_completed(h, (uint64_t) cookies[i]) == -1) {
+                st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[i]);
+                /* Retire the other cookies' results too. */
+                for (size_t j = i + 1; j < n; j++)
+                    nbd_aio_command_completed(h, (uint64_t) cookies[j]);
+                return false;
+            }
+        }
+    }
+    return true;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# group: quick nbd
+# A server that fails reads or dies in the middle of a digest or diff
+# gives a clear ST_E_NBD error naming the export, exit 1, nothing on
+# stdout, and no hang: nbdkit's error filter, an nbdkit that kills
+# itself on its first read past 4 MiB, a QSD killed with SIGKILL while
+# a slow read (nbdkit delay filter under QSD's nbd driver) is in flight,
+# and a URI nobody listens on.
+source "$srcdir/tests/functions.sh"
+set -euo pipefail
+
+requires "$QSD" --version
+requires nbdkit --version
+requires nbdkit eval --version
+
+DIGEST=$builddir/tests/tools/nbd-digest
+DIFF=$builddir/tests/tools/nbd-diff
+dir=$(mktempdir)
+
+kill9() { kill -9 "$1" 2>/dev/null || true; }
+serve() {   # serve PIDFILE NBDKIT-ARGS...: as in nbd-digest.sh
+    local pidfile=$1
+    shift
+    nbdkit -P "$pidfile" "$@"
+    wait_for_file "$pidfile"
+    cleanup_fn kill9 "$(cat "$pidfile")"
+}
+
+# expect_nbd_error WHAT CMD...: exit 1 within the deadline, an NBD
+# error naming the export on stderr, stdout empty.
+expect_nbd_error() {
+    local what=$1 rc=0
+    shift
+    timeout 60 "$@" >"$dir/out" 2>"$dir/err" || rc=$?
+    [ "$rc" != 124 ] || fail "$what: hung (killed after 60 s)"
+    assert_eq "$rc" 1 "$what: exit status"
+    [ ! -s "$dir/out" ] || fail "$what: stdout not empty: $(cat "$dir/out")"
+    grep -v ': debug: ' "$dir/err" >"$dir/err.clean" || true
+    assert_contains "$(cat "$dir/err.clean")" "NBD export '"
+    echo "$what: $(cat "$dir/err.clean")"
+}
+
+# 1. Every read fails with EIO (pattern plugin: all data, no extents,
+#    so reads are really issued).
+serve "$dir/eio.pid" -U "$dir/eio.sock" --filter=error pattern 16M \
+    error=EIO error-pread-rate=100%
+expect_nbd_error "error filter" "$DIGEST" "nbd+unix://?socket=$dir/eio.sock"
+assert_contains "$(cat "$dir/err.clean")" "eio.sock': read at offset "
+assert_contains "$(cat "$dir/err.clean")" "Input/output error"
+expect_nbd_error "error filter (diff)" "$DIFF" \
+    "nbd+unix://?socket=$dir/eio.sock" "nbd+unix://?socket=$dir/eio.sock"
+
+# 2. The server dies in the middle of the export: the eval plugin's
+#    pread script kills its nbdkit on the first read at or past 4 MiB.
+serve "$dir/die.pid" -U "$dir/die.sock" eval \
+    get_size='echo 16777216' \
+    pread='if [ "$4" -ge 4194304 ]; then kill -9 $PPID; exit 1; fi; head -c "$3" /dev/zero'
+expect_nbd_error "server killed mid-read" "$DIGEST" "nbd+unix://?socket=$dir/die.sock"
+wait_for_exit "$(cat "$dir/die.pid")" 10
+
+# 3. QSD killed while a read is in flight.  QSD serves an nbdkit disk
+#    through its nbd driver; nbdkit's delay filter holds each read for
+#    2 s, so once nbdkit logs a read QSD is certainly mid-request.
+serve "$dir/slow.pid" -U "$dir/slow.sock" --filter=log --filter=delay \
+    pattern 16M delay-read=2 logfile="$dir/slow.log"
+start_qsd "$dir/qsd.pid" \
+    --blockdev "driver=nbd,server.type=unix,server.path=$dir/slow.sock,node-name=n,read-only=on" \
+    --nbd-server "addr.type=unix,addr.path=$dir/qsd.sock" \
+    --export "type=nbd,id=e,node-name=n,name=n"
+timeout 60 "$DIGEST" --connections 2 "nbd+unix:///n?socket=$dir/qsd.sock" \
+    >"$dir/out" 2>"$dir/err" &
+client=$!
+_wait_until 30 "a read reaching nbdkit" grep -q 'Read ' "$dir/slow.log"
+kill -9 "$(cat "$dir/qsd.pid")"
+rc=0; wait "$client" || rc=$?
+[ "$rc" != 124 ] || fail "digest hung after QSD was killed"
+assert_eq "$rc" 1 "exit status after QSD was killed"
+[ ! -s "$dir/out" ] || fail "stdout not empty: $(cat "$dir/out")"
+assert_contains "$(grep -v ': debug: ' "$dir/err")" "NBD export 'nbd+unix:///n?socket=$dir/qsd.sock': "
+
+# 4. Nobody listens.
+expect_nbd_error "no server" "$DIGEST" "nbd+unix:///x?socket=$dir/none.sock"
+assert_contains "$(cat "$dir/err.clean")" "cannot connect"
+# 5. Not an NBD URI.
+expect_nbd_error "bad URI" "$DIGEST" "/dev/null"
+echo "nbd-faults ok"
