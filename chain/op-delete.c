@@ -23,6 +23,7 @@
 #include "qmp/job.h"
 #include "xml/snapshot.h"
 #include "chain/chain.h"
+#include "chain/delete-verify.h"
 #include "chain/journal.h"
 #include "chain/op-delete.h"
 #include "chain/session.h"
@@ -513,6 +514,15 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
         detail = st_json_get_object(journal, "detail");
         json_object_object_add(detail, "plan", st_plan_to_json(plan));
         json_object_object_add(detail, "done-steps", json_object_new_int64(0));
+        if (opts->verify) {
+            struct json_object *before = json_object_new_object();
+
+            /* Kept in the journal, so that a resumed run compares
+             * against the state before the first job. */
+            json_object_object_add(detail, "verify-before", before);
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan, before, errp))
+                return false;
+        }
         /* The mark: from here on S is being deleted. */
         if (!st_journal_write(store, dom, journal, errp))
             return false;
@@ -528,9 +538,32 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
         free(phase);
         phase = st_xstrdup("metadata");
     }
+    if (strcmp(phase, "verify-failed") == 0) {
+        st_error_set(errp, ST_E_CONFLICT,
+                     "the delete of '%s' stopped because --verify found a view changed; its files are kept",
+                     plan->snapshot);
+        st_error_hint(errp, "inspect the files named in DOMAIN/journal, then remove the journal by hand");
+        return false;
+    }
     if (strcmp(phase, "metadata") == 0) {
+        struct json_object *detail = st_json_get_object(journal, "detail");
+        struct json_object *before = detail ? st_json_get_object(detail, "verify-before") : NULL;
+
         if (!run_metadata(store, dom, plan, errp))
             return false;
+        if (opts->verify && !before)
+            st_warn("snapshot", "cannot verify the delete of '%s': the interrupted run took no digests before it",
+                    plan->snapshot);
+        if (opts->verify && before) {
+            CLEANUP_JSON struct json_object *after = json_object_new_object();
+
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan, after, errp))
+                return false;
+            if (!st_delete_compare_views(before, after, errp)) {
+                st_journal_set_phase(store, dom, journal, "verify-failed", NULL);
+                return false;
+            }
+        }
         if (!st_journal_set_phase(store, dom, journal, "unlink", errp))
             return false;
     }

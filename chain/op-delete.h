@@ -6,6 +6,8 @@
  *            or transient); the journal counts the steps done
  *   metadata references renamed to survivors, children reparented,
  *            current moved, snapshot files removed (each write atomic)
+ *   verify   with --verify: every view the jobs touched reads as before,
+ *            else stop here (phase "verify-failed"; no file unlinked)
  *   unlink   files that went, last, and only if nothing names or
  *            backs onto them; then the journal is removed
  *
@@ -30,6 +32,7 @@
 struct st_delete_opts {
     const char *run_root;           /* --run-dir */
     int64_t speed;                  /* job rate limit, bytes/s; 0: none */
+    bool verify;                    /* --verify: digests before and after (delete-verify.h) */
     /* Called before each step (i of n) and with each job's progress. */
     void (*step_begin)(const struct st_plan_step *step, size_t i, size_t n, void *opaque);
     void (*step_end)(const struct st_plan_step *step, void *opaque);

@@ -29,7 +29,7 @@ ST_LOG_INIT("cli.delete");
 
 enum {
     O_CURRENT = 256, O_METADATA, O_CHILDREN, O_CHILDREN_ONLY, O_DRY_RUN, O_NO_STREAM,
-    O_SPEED, O_NO_WAIT,
+    O_SPEED, O_NO_WAIT, O_VERIFY,
 };
 
 static const struct option delete_opts[] = {
@@ -42,13 +42,14 @@ static const struct option delete_opts[] = {
     { "no-stream", no_argument, NULL, O_NO_STREAM },
     { "speed", required_argument, NULL, O_SPEED },
     { "no-wait", no_argument, NULL, O_NO_WAIT },
+    { "verify", no_argument, NULL, O_VERIFY },
     { NULL, 0, NULL, 0 },
 };
 
 struct delete_args {
     const char *dom;
     const char *snap;
-    bool current, metadata, children, children_only, dry_run, no_stream, no_wait;
+    bool current, metadata, children, children_only, dry_run, no_stream, no_wait, verify;
     int64_t speed;
 };
 
@@ -71,6 +72,7 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
         case O_DRY_RUN: a->dry_run = true; break;
         case O_NO_STREAM: a->no_stream = true; break;
         case O_NO_WAIT: a->no_wait = true; break;
+        case O_VERIFY: a->verify = true; break;
         case O_SPEED: {
             char *end;
 
@@ -98,8 +100,8 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
         return cli_usage(cli, errp, "give a snapshot name or --current, not both");
     if (!a->snap && !a->current)
         return cli_usage(cli, errp, "missing snapshot name (or --current)");
-    if (a->metadata && (a->dry_run || a->no_stream || a->speed))
-        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream and --speed do not apply");
+    if (a->metadata && (a->dry_run || a->no_stream || a->speed || a->verify))
+        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream, --speed and --verify do not apply");
     return 0;
 }
 
@@ -255,6 +257,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     if (r)
         return r < 0 ? -1 : 0;
     opts.speed = a.speed;
+    opts.verify = a.verify;
 
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;

@@ -6,7 +6,8 @@
 # Deleting the leaf s2 on the abandoned branch commits its head into o1
 # and keeps that head's content; --no-stream refuses to delete s1 (base
 # backs two branches) and changes nothing; deleting s1 streams base into
-# both branches, and no other branch or snapshot sees any change.
+# both branches (checked by --verify too), and no other branch or
+# snapshot sees any change.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -53,7 +54,13 @@ cmp -s "$dir/sums.before" "$dir/sums.after" || fail "a refused delete changed so
 st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '[.steps[].action] == ["stream", "stream"] and .bytes == 8388608'
 assert_json "$dir/plan.json" "[.steps[].top] | sort == [\"$dir/o1.qcow2\", \"$dir/r1.qcow2\"]"
-st snapshot-delete web s1 >/dev/null
+# --verify: each remaining view digested over NBD before and after.
+STRATA_DEBUG=1 st snapshot-delete web s1 --verify >/dev/null 2>"$dir/log"
+for v in vda@current vda@s3; do
+    assert_eq "$(grep -c "chain.delete: digest $v = " "$dir/log")" 2 "digests of $v"
+    assert_eq "$(grep "chain.delete: digest $v = " "$dir/log" | sort -u | wc -l)" 1 "digest of $v before and after"
+done
+grep -q "digest vda@s1 " "$dir/log" && fail "the deleted snapshot was digested"
 views web >"$dir/after2"
 same_views "$dir/before" "$dir/after2"
 assert_eq "$(_sum "$dir/o1.qcow2")" "$head_sum" "the abandoned branch's head after the stream"

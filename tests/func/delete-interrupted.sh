@@ -5,7 +5,8 @@
 # file is still readable and every remaining view unchanged, the
 # metadata still names every file (nothing was unlinked), other deletes
 # are refused until this one is finished, and running the same command
-# again finishes it (the commit into o1 is completed, never abandoned).
+# again finishes it (the commit into o1 is completed, never abandoned),
+# checked by --verify against the digests the first run journalled.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -27,7 +28,7 @@ views web >"$dir/before"
 assert_json <(st --json snapshot-delete web s2 --dry-run) '.steps[0].action == "commit"'
 
 # 2 MiB at 256 KiB/s: the job runs for seconds; kill QSD once it runs.
-STRATA_DEBUG=1 st snapshot-delete web s2 --speed 262144 2>"$dir/log" &
+STRATA_DEBUG=1 st snapshot-delete web s2 --verify --speed 262144 2>"$dir/log" &
 pid=$!
 cleanup_fn stop_pid "$pid"
 running() { grep -q '"JOB_STATUS_CHANGE","data":{"status":"running"' "$dir/log"; }
@@ -59,8 +60,23 @@ rc=0; st snapshot-delete web s1 --metadata 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "--metadata while a delete is pending"
 assert_contains "$(cat "$dir/err")" "has an interrupted snapshot-delete of 's2'"
 
+# --verify compares against the digests the first run journalled: a
+# changed one stops the delete before any unlink, and it stays stopped.
+assert_json "$dir/state/web/journal" '.detail."verify-before"."vda@current" | length == 64'
+cp "$dir/state/web/journal" "$dir/journal.saved"
+jq '.detail."verify-before"."vda@s3" = "0000"' "$dir/journal.saved" >"$dir/state/web/journal"
+rc=0; st snapshot-delete web s2 --verify 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "a resumed delete whose --verify finds a change"
+assert_contains "$(cat "$dir/err")" "verify: view vda@s3 changed during the delete (digest 0000 before"
+[ -e "$dir/o2.qcow2" ] || fail "a file was unlinked although --verify failed"
+assert_json "$dir/state/web/journal" '.phase == "verify-failed"'
+rc=0; st snapshot-delete web s2 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "a delete stopped by --verify run again"
+assert_contains "$(cat "$dir/err")" "--verify found a view changed"
+cp "$dir/journal.saved" "$dir/state/web/journal"
+
 # The same command finishes it.
-assert_eq "$(st snapshot-delete web s2)" "Domain snapshot s2 deleted"
+assert_eq "$(st snapshot-delete web s2 --verify)" "Domain snapshot s2 deleted"
 [ ! -e "$dir/state/web/journal" ] || fail "journal left behind"
 [ ! -e "$dir/o2.qcow2" ] || fail "o2 was not unlinked"
 views web >"$dir/after"
