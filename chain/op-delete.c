@@ -196,7 +196,8 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     CLEANUP_FREE char *base = NULL;
     CLEANUP_FREE char *over = NULL;
     struct st_qmp_job_opts job = {
-        .job_id = job_id, .speed = opts->speed, .progress = opts->progress,
+        .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
+        .progress = opts->progress,
         .progress_opaque = opts->opaque,
     };
 

@@ -33,6 +33,7 @@ struct st_delete_opts {
     const char *run_root;           /* --run-dir */
     int64_t speed;                  /* job rate limit, bytes/s; 0: none */
     bool verify;                    /* --verify: digests before and after (delete-verify.h) */
+    int timeout_ms;                 /* each job; 0: qmp/job.h's default (1 hour) */
     /* Called before each step (i of n) and with each job's progress. */
     void (*step_begin)(const struct st_plan_step *step, size_t i, size_t n, void *opaque);
     void (*step_end)(const struct st_plan_step *step, void *opaque);

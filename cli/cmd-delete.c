@@ -29,7 +29,7 @@ ST_LOG_INIT("cli.delete");
 
 enum {
     O_CURRENT = 256, O_METADATA, O_CHILDREN, O_CHILDREN_ONLY, O_DRY_RUN, O_NO_STREAM,
-    O_SPEED, O_NO_WAIT, O_VERIFY,
+    O_SPEED, O_NO_WAIT, O_VERIFY, O_TIMEOUT,
 };
 
 static const struct option delete_opts[] = {
@@ -43,6 +43,7 @@ static const struct option delete_opts[] = {
     { "speed", required_argument, NULL, O_SPEED },
     { "no-wait", no_argument, NULL, O_NO_WAIT },
     { "verify", no_argument, NULL, O_VERIFY },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -51,6 +52,7 @@ struct delete_args {
     const char *snap;
     bool current, metadata, children, children_only, dry_run, no_stream, no_wait, verify;
     int64_t speed;
+    int timeout_ms;
 };
 
 /* Returns 0 to go on, 1 after --help or --metadata (handled), -1 on error. */
@@ -73,6 +75,18 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
         case O_NO_STREAM: a->no_stream = true; break;
         case O_NO_WAIT: a->no_wait = true; break;
         case O_VERIFY: a->verify = true; break;
+        case O_TIMEOUT: {
+            char *end;
+            long secs = strtol(optarg, &end, 10);
+
+            /* An active commit under heavy writes may never become
+             * ready (SPEC §4): bound each job, then cancel it cleanly. */
+            if (*end || secs <= 0 || secs > 24 * 3600)
+                return cli_usage(cli, errp, "--timeout wants seconds between 1 and 86400, not '%s'",
+                                 optarg);
+            a->timeout_ms = (int) secs * 1000;
+            break;
+        }
         case O_SPEED: {
             char *end;
 
@@ -100,8 +114,8 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
         return cli_usage(cli, errp, "give a snapshot name or --current, not both");
     if (!a->snap && !a->current)
         return cli_usage(cli, errp, "missing snapshot name (or --current)");
-    if (a->metadata && (a->dry_run || a->no_stream || a->speed || a->verify))
-        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream, --speed and --verify do not apply");
+    if (a->metadata && (a->dry_run || a->no_stream || a->speed || a->verify || a->timeout_ms))
+        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream, --speed, --timeout and --verify do not apply");
     return 0;
 }
 
@@ -258,6 +272,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
         return r < 0 ? -1 : 0;
     opts.speed = a.speed;
     opts.verify = a.verify;
+    opts.timeout_ms = a.timeout_ms;
 
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;

@@ -48,7 +48,7 @@ static const struct command commands[] = {
       "print or set the current snapshot" },
     { "snapshot-delete", cmd_snapshot_delete_merge,
       "DOMAIN {SNAPSHOT | --current} [--metadata] [--children | --children-only] [--dry-run] "
-      "[--no-stream] [--speed BYTES] [--verify] [--no-wait]",
+      "[--no-stream] [--speed BYTES] [--timeout SECONDS] [--verify] [--no-wait]",
       "delete a snapshot, merging its layer away (commit or stream, the cheaper)" },
     { "snapshot-dumpxml", cmd_snapshot_dumpxml, "DOMAIN SNAPSHOT", "print a snapshot's XML" },
     { "snapshot-edit", cmd_snapshot_edit,
