@@ -91,9 +91,15 @@ assert_eq "$("${st[@]}" snapshot-current web --name)" s1
     fail "revert overlay has the wrong backing"
 
 # A journal of an operation recover does not know is refused, kept.
-printf '{"operation": "snapshot-delete", "snapshot": "s1", "phase": "commit"}' >"$dir/state/web/journal"
+printf '{"operation": "snapshot-frobnicate", "snapshot": "s1", "phase": "commit"}' >"$dir/state/web/journal"
 rc=0; "${st[@]}" recover web 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "recover of an unknown operation"
-assert_contains "$(cat "$dir/err")" "does not know how to finish an interrupted snapshot-delete"
+assert_contains "$(cat "$dir/err")" "does not know how to finish an interrupted snapshot-frobnicate"
 [ -e "$dir/state/web/journal" ] || fail "unknown journal removed"
+# A snapshot-delete journal is finished from its plan; without one, refused.
+printf '{"operation": "snapshot-delete", "snapshot": "s1", "phase": "data"}' >"$dir/state/web/journal"
+rc=0; "${st[@]}" recover web 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "recover of a delete journal without a plan"
+assert_contains "$(cat "$dir/err")" "the snapshot-delete journal holds no plan"
+[ -e "$dir/state/web/journal" ] || fail "a delete journal without a plan was removed"
 echo ok
