@@ -56,6 +56,12 @@ st chain check "$dir/o3.qcow2" >/dev/null
 rc=0; st snapshot-delete web s1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "another delete while one is pending"
 assert_contains "$(cat "$dir/err")" "the delete of snapshot 's2' (one) was interrupted and must be finished first"
+rc=0; st snapshot-revert web s2 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "revert to a snapshot being deleted"
+assert_contains "$(cat "$dir/err")" "has an interrupted snapshot-delete of 's2'"
+rc=0; st verify web --snapshot s2 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "reading a snapshot being deleted"
+assert_contains "$(cat "$dir/err")" "snapshot 's2' of domain 'web' is being deleted"
 rc=0; st snapshot-delete web s1 --metadata 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "--metadata while a delete is pending"
 assert_contains "$(cat "$dir/err")" "has an interrupted snapshot-delete of 's2'"
