@@ -20,12 +20,14 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
+#include "qmp/export.h"
 #include "qmp/job.h"
 #include "xml/snapshot.h"
 #include "chain/chain.h"
 #include "chain/delete-verify.h"
 #include "chain/journal.h"
 #include "chain/op-delete.h"
+#include "chain/op-util.h"
 #include "chain/session.h"
 #include "chain/tree.h"
 
@@ -253,6 +255,34 @@ close_removed(struct st_session *sess, const struct st_plan *plan)
     }
 }
 
+/* An active commit of a live disk whose pivot already happened (the
+ * run was cut short after the job): the disk's export serves the base
+ * now, and clients may have written there since.  Committing the old
+ * top again would overwrite those writes, so the step counts as done. */
+static bool
+live_pivot_done(struct st_session *sess, const struct st_plan_step *s)
+{
+    CLEANUP_FREE char *id = NULL;
+    CLEANUP_FREE char *base = NULL;
+    CLEANUP_JSON struct json_object *list = NULL;
+
+    if (!sess->live || s->kind != ST_PLAN_COMMIT || !s->active)
+        return false;
+    id = st_session_disk_export_id(s->disk);
+    if (!(base = st_session_find_node(sess, s->base, NULL)) ||
+        !(list = st_qmp_export_list(st_session_qmp(sess), NULL)))
+        return false;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *e = json_object_array_get_idx(list, i);
+        const char *eid = st_json_get_string(e, "id");
+        const char *node = st_json_get_string(e, "node-name");
+
+        if (eid && node && strcmp(eid, id) == 0)
+            return strcmp(node, base) == 0;
+    }
+    return false;
+}
+
 static bool
 run_data(const struct st_store *store, const char *dom, const struct st_plan *plan,
          struct json_object *journal, const struct st_delete_opts *opts, struct st_error **errp)
@@ -267,7 +297,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
     for (size_t i = from; i < plan->nsteps; i++) {
         const struct st_plan_step *s = &plan->steps[i];
 
-        if (step_done(s)) {
+        if (step_done(s) || live_pivot_done(sess, s)) {
             st_debug("step %zu (%s into '%s') is already done", i,
                      s->kind == ST_PLAN_COMMIT ? "commit" : "stream",
                      s->kind == ST_PLAN_COMMIT ? s->base : s->top);
@@ -286,6 +316,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
             }
             if (opts->step_end)
                 opts->step_end(s, opts->opaque);
+            st_op_crash_point("delete-job-done");
         }
         if (!set_done_steps(store, dom, journal, i + 1, errp))
             return false;
@@ -552,6 +583,7 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
 
         if (!run_metadata(store, dom, plan, errp))
             return false;
+        st_op_crash_point("delete-metadata-done");
         if (opts->verify && !before)
             st_warn("snapshot", "cannot verify the delete of '%s': the interrupted run took no digests before it",
                     plan->snapshot);

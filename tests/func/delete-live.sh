@@ -5,7 +5,9 @@
 # snapshot is an active commit whose pivot moves the export to the
 # survivor; the disk's content read over NBD (strata verify) is the same
 # before and after, new writes land in the survivor, --verify passes,
-# and after 'stop' the domain names the survivor with that content.
+# and after 'stop' the domain names the survivor with that content.  A
+# delete killed right after its pivot is finished without undoing the
+# writes clients made since.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -42,8 +44,28 @@ d1=$(digest)
 st snapshot-delete web s1 --verify >/dev/null
 assert_eq "$(digest)" "$d1" "the disk over NBD after the second delete"
 assert_eq "$(active_of web vda)" "$dir/vda.qcow2" "the domain's active file"
+
+# strata killed right after the active commit pivoted: clients write to
+# the base from then on, so the resumed delete must not commit the old
+# top again (that would overwrite those writes).
+st snapshot-create-as web s3 --disk-only >/dev/null
+qemu-io -f raw -c 'write -P 0x66 1M 256K' "$uri" >/dev/null
+rc=0; STRATA_TEST_CRASH=delete-job-done st snapshot-delete web --current 2>/dev/null || rc=$?
+assert_eq "$rc" 137 "strata killed after the job"
+assert_json "$dir/state/web/journal" '.phase == "data" and .detail."done-steps" == 0'
+qemu-io -f raw -c 'write -P 0x77 1M 256K' "$uri" >/dev/null
+reads() { qemu-io -f "$1" -c "read -P $2 1M 256K" "$3" | grep -q 'read 262144/262144' ||
+              fail "$3 does not read $2 at 1 MiB"; }
+reads raw 0x77 "$uri"
+assert_eq "$(st snapshot-delete web --current)" "Domain snapshot s3 deleted"
+reads raw 0x77 "$uri"
+d2=$(digest)
+assert_eq "$(active_of web vda)" "$dir/vda.qcow2" "the domain's active file"
+[ ! -e "$dir/vda.s3" ] || fail "vda.s3 was not unlinked"
+
 st stop web >/dev/null
-assert_eq "$(digest)" "$d1" "the disk after stop"
+assert_eq "$(digest)" "$d2" "the disk after stop"
+reads qcow2 0x77 "$dir/vda.qcow2"
 assert_eq "$(chain_len "$dir/vda.qcow2")" 1 "layers left"
 assert_eq "$(names web)" "" "snapshots left"
 echo ok
