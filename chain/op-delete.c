@@ -187,6 +187,75 @@ node_of(struct st_session *sess, const char *path, struct st_error **errp)
     return node;
 }
 
+/* Progress goes to the caller; the crash point lets tests kill strata
+ * while a job runs. */
+static void
+on_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    const struct st_delete_opts *opts = opaque;
+
+    st_op_crash_point("delete-job-running");
+    if (opts->progress)
+        opts->progress(done, total, opts->opaque);
+}
+
+static bool
+job_cmd(struct st_qmp *qmp, const char *cmd, const char *id, struct st_error **errp)
+{
+    struct json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "id", json_object_new_string(id));
+    return st_qmp_run(qmp, cmd, args, errp);
+}
+
+/* A job of ours that a killed strata left in a live QSD (auto-finalize
+ * and auto-dismiss are off, so it waits for us): drive it to its end
+ * from whatever state it reached.  Returns 1 when it was there and
+ * finished, 0 when there is none, -1 on error. */
+static int
+adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
+    const char *status = NULL, *error = NULL;
+
+    if (!jobs)
+        return -1;
+    for (size_t i = 0; i < json_object_array_length(jobs); i++) {
+        struct json_object *j = json_object_array_get_idx(jobs, i);
+        const char *id = st_json_get_string(j, "id");
+
+        if (id && strcmp(id, job->job_id) == 0) {
+            status = st_json_get_string(j, "status");
+            error = st_json_get_string(j, "error");
+        }
+    }
+    if (!status)
+        return 0;
+    st_debug("adopting job %s left in QSD (status %s)", job->job_id, status);
+    if (strcmp(status, "running") == 0) {
+        /* This run's rate limit (none unless --speed), not the dead one's. */
+        struct json_object *args = json_object_new_object();
+
+        json_object_object_add(args, "device", json_object_new_string(job->job_id));
+        json_object_object_add(args, "speed", json_object_new_int64(job->speed));
+        if (!st_qmp_run(qmp, "block-job-set-speed", args, errp))
+            return -1;
+    }
+    if (strcmp(status, "concluded") == 0) {
+        if (!job_cmd(qmp, "job-dismiss", job->job_id, errp))
+            return -1;
+        if (error) {
+            st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", job->job_id, error);
+            return -1;
+        }
+        return 1;
+    }
+    if ((strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp)) ||
+        (strcmp(status, "pending") == 0 && !job_cmd(qmp, "job-finalize", job->job_id, errp)))
+        return -1;
+    return st_qmp_job_wait(qmp, job->job_id, job, errp) ? 1 : -1;
+}
+
 static bool
 run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
          const struct st_delete_opts *opts, struct st_error **errp)
@@ -199,10 +268,15 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     CLEANUP_FREE char *over = NULL;
     struct st_qmp_job_opts job = {
         .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
-        .progress = opts->progress,
-        .progress_opaque = opts->opaque,
+        .progress = on_progress, .progress_opaque = (void *) opts,
     };
 
+    if (sess->live) {
+        int r = adopt_job(qmp, &job, errp);
+
+        if (r != 0)
+            return r > 0;
+    }
     if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||
         !(top = node_of(sess, s->top, errp)) || !(base = node_of(sess, s->base, errp)))
         return false;

@@ -7,7 +7,7 @@
 # before and after, new writes land in the survivor, --verify passes,
 # and after 'stop' the domain names the survivor with that content.  A
 # delete killed right after its pivot is finished without undoing the
-# writes clients made since.
+# writes clients made since; one killed during its job adopts the job.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -62,6 +62,24 @@ reads raw 0x77 "$uri"
 d2=$(digest)
 assert_eq "$(active_of web vda)" "$dir/vda.qcow2" "the domain's active file"
 [ ! -e "$dir/vda.s3" ] || fail "vda.s3 was not unlinked"
+
+# strata killed while the job runs: the job waits in the live QSD (it
+# is never finalized without us), 'stop' is refused meanwhile, and the
+# same delete adopts and finishes it.
+st snapshot-create-as web s4 --disk-only >/dev/null
+qemu-io -f raw -c 'write -P 0x78 4M 2M' "$uri" >/dev/null
+rc=0; STRATA_TEST_CRASH=delete-job-running st snapshot-delete web --current --speed 262144 2>/dev/null || rc=$?
+assert_eq "$rc" 137 "strata killed during the job"
+st --json status web >"$dir/status.json"
+assert_json "$dir/status.json" '.jobs | length == 1'
+rc=0; st stop web 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "stop while the job waits"
+assert_eq "$(st snapshot-delete web --current)" "Domain snapshot s4 deleted"
+st --json status web >"$dir/status.json"
+assert_json "$dir/status.json" '.jobs | length == 0'
+qemu-io -f raw -c 'read -P 0x78 4M 2M' "$uri" | grep -q 'read 2097152/2097152' || fail "data of s4's layer lost"
+reads raw 0x77 "$uri"
+d2=$(digest)
 
 st stop web >/dev/null
 assert_eq "$(digest)" "$d2" "the disk after stop"
