@@ -373,6 +373,8 @@ swap_exports(struct op *op, struct st_error **errp)
             goto error;
         }
         op->swapped = k + 1;
+        if (k == 0)
+            st_op_crash_point("revert-swapped-one");
     }
     return true;
 
