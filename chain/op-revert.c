@@ -281,8 +281,10 @@ journal(struct op *op, char **pits, struct st_error **errp)
 
 /* Make disk @k's overlay and open it on its point-in-time node.  The
  * overlay is made alone ("backing": null) and then reopened with the
- * point-in-time node as its backing: blockdev-snapshot would instead
- * move every parent of that node (the old branch's overlay) onto it. */
+ * point-in-time node as its backing: blockdev-snapshot refuses a node
+ * that already backs another layer ("Node 'X' is busy: node is used as
+ * backing hd of 'Y'", verified on 7.2), and a point in time with the
+ * old branch above it always does. */
 static bool
 make_overlay(struct op *op, size_t k, const char *pit, struct st_error **errp)
 {
