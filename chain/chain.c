@@ -168,7 +168,7 @@ struct walk_ctx {
     char *cwd;                  /* owned, or NULL */
 };
 
-enum { HEAD_READ = 64 * 1024 };  /* the usual cluster: one pread for most headers */
+enum { HEAD_READ = 4096 };  /* holds the header, extensions and backing name of most images */
 
 static unsigned char *
 head_buf(struct walk_ctx *ctx, size_t want)
@@ -215,7 +215,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
                       l->path);
         return false;
     }
-    want = st_qcow2_first_cluster_len(buf, (size_t) got);
+    want = st_qcow2_header_span(buf, (size_t) got);
     if (want > l->file_size)
         want = (size_t) l->file_size;
     if (want > (size_t) got && (size_t) got == HEAD_READ) {

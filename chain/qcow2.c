@@ -59,6 +59,53 @@ st_qcow2_first_cluster_len(const void *buf, size_t len)
     return (size_t) 1 << bits;
 }
 
+size_t
+st_qcow2_header_span(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    size_t cluster = st_qcow2_first_cluster_len(buf, len);
+    uint64_t header_length, boff, bsize, end, off, need;
+
+    if (cluster == 0)
+        return len;
+    if (len < ST_QCOW2_V3_HEADER_LEN)
+        return cluster;
+    header_length = be32(p + 4) == 2 ? ST_QCOW2_V2_HEADER_LEN : be32(p + 100);
+    if (header_length > cluster)
+        return len;             /* refused whatever follows */
+    need = header_length;
+    boff = be64(p + 8);
+    bsize = be32(p + 16);
+    if (boff) {
+        if (bsize > ST_QCOW2_MAX_BACKING_LEN || boff > cluster || cluster - boff < bsize)
+            return cluster;     /* refused; let the parser see it all */
+        if (boff + bsize > need)
+            need = boff + bsize;
+    }
+    /* Walk the extension headers as parse_extensions() will. */
+    end = boff && boff < cluster ? boff : cluster;
+    off = header_length;
+    while (off < end) {
+        uint32_t type, n;
+
+        if (off + 8 > len)
+            return cluster;
+        type = be32(p + off);
+        n = be32(p + off + 4);
+        off += 8;
+        if (off > need)
+            need = off;
+        if (type == ST_QCOW2_EXT_END || off > end || n > end - off)
+            break;              /* the end, or an error the parser finds here */
+        off += ((uint64_t) n + 7) & ~(uint64_t) 7;
+        if (off > need)
+            need = off;
+        if (off > len)
+            return cluster;
+    }
+    return need < cluster ? (size_t) need : cluster;
+}
+
 void
 st_qcow2_header_clear(struct st_qcow2_header *hdr)
 {

@@ -88,6 +88,20 @@ enum { ST_QCOW2_PROBE_LEN = 512 };
  */
 size_t st_qcow2_first_cluster_len(const void *buf, size_t len);
 
+/**
+ * st_qcow2_header_span:
+ * @buf: the first bytes of the file
+ * @len: how many
+ *
+ * How many bytes from offset 0 st_qcow2_parse() must see to read every
+ * field, extension and the backing name: usually a few hundred, at most
+ * the first cluster.  When @buf is too short to tell, the first cluster
+ * length; when it is not a qcow2 header at all, @len (the parser then
+ * says why).  Lets the chain walk read 4 KiB per layer instead of a
+ * whole cluster.
+ */
+size_t st_qcow2_header_span(const void *buf, size_t len);
+
 /* True if @buf starts with the qcow2 magic (for format mismatch checks,
  * never to choose a format). */
 bool st_qcow2_has_magic(const void *buf, size_t len);
