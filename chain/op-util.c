@@ -15,6 +15,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
+#include "chain/chain.h"
 #include "chain/op-util.h"
 
 ST_LOG_INIT("chain.op");
@@ -149,6 +150,32 @@ st_op_save_as_current(const struct st_store *store, const char *dom, struct st_s
         return true;
     prev->current = false;
     return st_store_snapshot_save(store, dom, prev, errp);
+}
+
+bool
+st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp)
+{
+    for (size_t i = 0; i < chain->n_layers; i++) {
+        const struct st_layer *l = &chain->layers[i];
+
+        for (size_t f = 0; f < l->n_faults; f++) {
+            switch (l->faults[f].code) {
+            case ST_FAULT_BACKING_SMALLER:
+            case ST_FAULT_BACKING_LARGER:
+            case ST_FAULT_DIRTY:
+            case ST_FAULT_BAD_TABLE:
+                /* 'chain check' reports these; QEMU reads the data right. */
+                continue;
+            default:
+                st_error_set(errp, ST_E_CHAIN, "disk '%s': %s", dev, l->faults[f].message);
+                st_error_set_path(errp, l->path);
+                st_error_hint(errp, "'strata chain check %s' lists every fault of this chain",
+                              chain->layers[0].path);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 void

@@ -63,6 +63,18 @@ bool st_op_save_as_current(const struct st_store *store, const char *dom,
                            struct st_snapshot *snap, const char *previous,
                            struct st_error **errp);
 
+struct st_chain;
+/**
+ * st_op_check_chain:
+ * @dev: the disk, for the message
+ *
+ * Refuse (ST_E_CHAIN, naming the file and the fault) a chain that QSD
+ * must not open: a missing or looping file, an unrecorded backing
+ * format, a corrupt, encrypted or unsupported layer.  The same rule as
+ * st_session_open_chain(), for operations that open only the top.
+ */
+bool st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp);
+
 /* Crash injection for the recovery tests: when $STRATA_TEST_CRASH
  * equals @where, the process kills itself with SIGKILL right here, as
  * a power cut or an OOM kill would (no cleanup runs). */

@@ -93,6 +93,16 @@ refused "all disks off" "no disk of domain 'web' is to be snapshotted" \
     "${st[@]}" snapshot-create-as web s1 --diskspec vda,snapshot=no --diskspec vdb,snapshot=no
 refused "no domain" "" "${st[@]}" snapshot-create-as nosuch s1
 
+# A broken chain (missing backing file) is refused before QSD is asked.
+"$QEMU_IMG" create -q -f qcow2 -u -F qcow2 -b "$dir/gone.qcow2" "$dir/broken.qcow2" 4M
+"${st[@]}" define-as bad --disk "vda=$dir/broken.qcow2" >/dev/null
+rc=0; "${st[@]}" snapshot-create-as bad s1 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "snapshot of a broken chain"
+assert_contains "$(cat "$dir/err")" "disk 'vda': "
+assert_contains "$(cat "$dir/err")" "gone.qcow2"
+[ ! -e "$dir/broken.s1" ] || fail "overlay made on a broken chain"
+"${st[@]}" undefine bad >/dev/null
+
 # --print-xml: the XML virsh would build, nothing else.
 before=$(state)
 "${st[@]}" snapshot-create-as web s1 "a desc" --print-xml \
@@ -126,6 +136,24 @@ ino=$(stat -c %i "$dir/vda.s1")
 "${st[@]}" snapshot-create-as web s1 --disk-only --reuse-external >/dev/null
 assert_eq "$(stat -c %i "$dir/vda.s1")" "$ino" "reused file was replaced"
 "${st[@]}" domblklist web | grep -q "$dir/vda.s1" || fail "reused overlay not active"
+
+# The domain's lock held by another command: --no-wait fails at once.
+if command -v flock >/dev/null; then
+    refused "busy" "domain 'web' is busy" \
+        flock "$dir/state/web/lock" "${st[@]}" snapshot-create-as web s5 --no-wait
+    refused "busy revert" "domain 'web' is busy" \
+        flock "$dir/state/web/lock" "${st[@]}" snapshot-revert web s1 --no-wait
+fi
+
+# Revert refusals.
+refused "revert unknown" "domain 'web' has no snapshot named 'nosuch'" \
+    "${st[@]}" snapshot-revert web nosuch
+refused "revert both" "give a snapshot name or --current, not both" \
+    "${st[@]}" snapshot-revert web s1 --current
+printf "<domainsnapshot><name>bare</name><memory snapshot='no'/></domainsnapshot>" >"$dir/bare.xml"
+"${st[@]}" snapshot-create web "$dir/bare.xml" --redefine >/dev/null
+refused "revert without <domain>" "snapshot 'bare' records no <domain>" \
+    "${st[@]}" snapshot-revert web bare
 
 # A second snapshot with the same name.
 refused "duplicate" "already has a snapshot named 's1'" "${st[@]}" snapshot-create-as web s1
