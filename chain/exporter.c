@@ -20,6 +20,7 @@
 #include "qmp/blockdev.h"
 #include "qmp/export.h"
 #include "chain/exporter.h"
+#include "chain/remote.h"
 
 ST_LOG_INIT("chain.exporter");
 
@@ -38,13 +39,13 @@ st_exporter_export_dir(const char *run_root, const char *dom)
 }
 
 /* True if the pid in DIR/qsd.pid is alive and its command line names
- * DIR/qmp.sock (not a recycled pid).  Reading /proc never blocks,
- * unlike a QMP connect to a monitor another client holds. */
+ * DIR/qsd.pid (not a recycled pid; the --pidfile argument is not
+ * comma-escaped, unlike the socket in --chardev).  Reading /proc never
+ * blocks, unlike a QMP connect to a monitor another client holds. */
 static bool
 qsd_alive(const char *dir)
 {
     CLEANUP_FREE char *pid_path = st_path_join(dir, "qsd.pid");
-    CLEANUP_FREE char *sock = st_path_join(dir, "qmp.sock");
     CLEANUP_FREE char *text = st_path_read(pid_path, 64, NULL, NULL);
     CLEANUP_FREE char *proc = NULL;
     CLEANUP_FREE char *cmd = NULL;
@@ -61,7 +62,7 @@ qsd_alive(const char *dir)
     for (size_t i = 0; i < len; i++)
         if (cmd[i] == '\0')
             cmd[i] = ' ';
-    return strstr(cmd, sock) != NULL;
+    return strstr(cmd, pid_path) != NULL;
 }
 
 static struct json_object *
@@ -400,19 +401,59 @@ record_add(struct st_exporter *ex, const struct st_export *e)
 }
 
 /* Close nodes opened for an export, top-down, until one is still in
- * use (it backs another export or the active layer). */
-static void
+ * use (it backs another export or the active layer).  Returns the
+ * index of the first node kept open (the end of @opened if none). */
+static size_t
 close_opened(struct st_qmp *qmp, char *const *opened)
 {
-    for (size_t i = 0; opened && opened[i]; i++) {
+    size_t i;
+
+    for (i = 0; opened && opened[i]; i++) {
         struct st_error *err = NULL;
 
         if (!st_qmp_blockdev_del_layer(qmp, opened[i], &err)) {
             st_debug("keeping node %s open: %s", opened[i], err->msg);
             st_error_free(err);
-            return;
+            break;
         }
     }
+    return i;
+}
+
+/* Nodes an earlier removal had to keep open because another export
+ * used them ("orphans" in the record, each with the nodes below it
+ * that it opened): try them again now that one more export is gone. */
+static void
+retry_orphans(struct st_exporter *ex, char *const *kept)
+{
+    struct st_qmp *qmp = st_session_qmp(ex->sess);
+    struct json_object *orphans = st_json_get_array(ex->record, "orphans");
+    struct json_object *left = json_object_new_array();
+
+    for (size_t i = 0; orphans && i < json_object_array_length(orphans); i++) {
+        struct json_object *list = json_object_array_get_idx(orphans, i);
+        CLEANUP_STRV char **v = NULL;
+        size_t k;
+
+        for (size_t j = 0; j < json_object_array_length(list); j++)
+            st_strv_add(&v, json_object_get_string(json_object_array_get_idx(list, j)));
+        k = close_opened(qmp, v);
+        if (v && v[k]) {
+            struct json_object *rest = json_object_new_array();
+
+            for (; v[k]; k++)
+                json_object_array_add(rest, json_object_new_string(v[k]));
+            json_object_array_add(left, rest);
+        }
+    }
+    if (kept && kept[0]) {
+        struct json_object *rest = json_object_new_array();
+
+        for (size_t k = 0; kept[k]; k++)
+            json_object_array_add(rest, json_object_new_string(kept[k]));
+        json_object_array_add(left, rest);
+    }
+    json_object_object_add(ex->record, "orphans", left);
 }
 
 static bool
@@ -467,7 +508,7 @@ st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
 
     if (!(before = st_qmp_graph_read(qmp, errp)))
         goto fail;
-    if (!(e.node = st_session_open_chain(ex->sess, v->path, v->format, false, errp))) {
+    if (!(e.node = st_remote_open_chain(ex->sess, v->path, v->format, false, errp))) {
         st_error_prepend(errp, "disk '%s'%s%s: ", v->dev, v->snapshot ? " at snapshot " : "",
                          v->snapshot ? v->snapshot : "");
         goto fail;
@@ -536,8 +577,12 @@ st_exporter_del(struct st_exporter *ex, const struct st_export *e, struct st_err
             ok = false;
         }
     }
-    if (ok)
-        close_opened(qmp, e->opened);
+    if (ok) {
+        size_t k = close_opened(qmp, e->opened);
+
+        if (strncmp(e->id, "tmp-", 4) != 0)
+            retry_orphans(ex, e->opened ? e->opened + k : NULL);
+    }
     json_object_object_del(st_json_get_object(ex->record, "exports"), e->id);
     if (!strncmp(e->id, "tmp-", 4))
         return ok;

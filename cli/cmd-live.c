@@ -224,6 +224,38 @@ print_status(FILE *out, struct json_object *s)
     }
 }
 
+/* A domain that is not live may still have an export-only QSD
+ * ('strata export' without --foreground): say so, with its exports. */
+static void
+add_export_qsd(struct cli *cli, const char *dom, struct json_object *s)
+{
+    CLEANUP_FREE char *exp_dir = st_exporter_export_dir(cli->run_dir, dom);
+    CLEANUP_EXPORTER struct st_exporter *ex = NULL;
+    CLEANUP_FREE char *nbd = NULL;
+    struct json_object *o, *arr;
+    struct st_export *v;
+    size_t n;
+
+    if (!st_exporter_clean_stale(exp_dir) ||
+        !(ex = st_exporter_open(cli->run_dir, dom, ST_EXPORTER_NEED_EXISTING, NULL, NULL)))
+        return;
+    nbd = st_nbd_addr_format(&ex->addr);
+    fprintf(cli->out, "Export-only QSD: pid %d, NBD %s\n", (int) ex->sess->qsd->pid, nbd);
+    o = json_object_new_object();
+    arr = json_object_new_array();
+    json_object_object_add(o, "pid", json_object_new_int64(ex->sess->qsd->pid));
+    json_object_object_add(o, "nbd", json_object_new_string(nbd));
+    v = st_exporter_list(ex, &n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(cli->out, "  %-16s %-10s %s\n", v[i].name, "read-only", v[i].uri);
+        json_object_array_add(arr, export_json(&v[i]));
+        st_export_clear(&v[i]);
+    }
+    free(v);
+    json_object_object_add(o, "exports", arr);
+    json_object_object_add(s, "export-qsd", o);
+}
+
 /* Exit status: 0 live, 2 not running (a "no", as 'systemctl is-active'
  * answers), 1 an error (unknown domain, QSD not answering). */
 int
@@ -252,6 +284,7 @@ cmd_status(struct cli *cli, int argc, char **argv, struct st_error **errp)
         json_object_object_add(s, "domain", json_object_new_string(a.dom));
         json_object_object_add(s, "running", json_object_new_boolean(false));
         json_object_object_add(s, "stale-files-removed", json_object_new_boolean(stale));
+        add_export_qsd(cli, a.dom, s);
         cli_set_result(cli, s);
         return 2;
     }
@@ -320,6 +353,18 @@ matches(const struct st_export *e, const struct live_args *a)
     return !a->disk || (e->disk && strcmp(e->disk, a->disk) == 0);
 }
 
+/* The export-only QSD has nothing left to serve: stop it, remove its
+ * directory. */
+static bool
+stop_export_qsd(struct st_exporter *ex, struct st_error **errp)
+{
+    bool ok = st_qsd_stop(ex->sess->qsd, errp);
+
+    st_exporter_clean_stale(ex->dir);
+    st_path_remove_tree(ex->dir, NULL);
+    return ok;
+}
+
 static int
 export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
 {
@@ -353,10 +398,7 @@ export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
         ok = false;
     }
     if (ok && left == 0 && ex->kind != ST_EXPORTER_LIVE) {
-        /* The export-only QSD has nothing left to serve. */
-        ok = st_qsd_stop(ex->sess->qsd, errp);
-        st_exporter_clean_stale(ex->dir);
-        st_path_remove_tree(ex->dir, NULL);
+        ok = stop_export_qsd(ex, errp);
         if (ok)
             fprintf(cli->out, "Export QSD of domain '%s' stopped\n", a->dom);
     }
@@ -441,6 +483,10 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
         for (size_t i = 0; i < nadded; i++)
             if (ex->sess->qsd->qmp)
                 st_exporter_del(ex, &added[i], NULL);
+        /* A detached QSD this run started, left with nothing to serve. */
+        if (!ok && ex->kind == ST_EXPORTER_DETACHED && ex->sess->qsd->qmp &&
+            json_object_object_length(st_json_get_object(ex->record, "exports")) == 0)
+            stop_export_qsd(ex, NULL);
     }
     for (size_t i = 0; i < views.n; i++)
         st_export_clear(&added[i]);

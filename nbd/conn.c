@@ -44,7 +44,7 @@ st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
 }
 
 struct nbd_handle *
-st_nbd_open(const char *uri, struct st_error **errp)
+st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
 {
     CLEANUP_NBD struct nbd_handle *h = NULL;
 
@@ -52,8 +52,9 @@ st_nbd_open(const char *uri, struct st_error **errp)
         st_nbd_set_error(errp, uri, "cannot create a libnbd handle");
         return NULL;
     }
-    if (nbd_add_meta_context(h, ST_NBD_CTX_ALLOCATION) == -1 ||
-        nbd_add_meta_context(h, ST_NBD_CTX_DEPTH) == -1) {
+    if (((want & ST_NBD_WANT_ALLOCATION) &&
+         nbd_add_meta_context(h, ST_NBD_CTX_ALLOCATION) == -1) ||
+        ((want & ST_NBD_WANT_DEPTH) && nbd_add_meta_context(h, ST_NBD_CTX_DEPTH) == -1)) {
         st_nbd_set_error(errp, uri, "cannot request meta contexts");
         return NULL;
     }

@@ -265,7 +265,9 @@ st_nbd_diff_uri(const char *new_uri, const char *old_uri, unsigned depth,
     bool ok;
 
     st_nbd_diff_clear(out);
-    if (!(hn[0] = st_nbd_open(new_uri, errp)) || !(ho[0] = st_nbd_open(old_uri, errp)))
+    /* Depth is needed once, on the first handle to the newer point. */
+    if (!(hn[0] = st_nbd_open(new_uri, depth ? ST_NBD_WANT_ALL : ST_NBD_WANT_ALLOCATION, errp)) ||
+        !(ho[0] = st_nbd_open(old_uri, ST_NBD_WANT_ALLOCATION, errp)))
         return false;
     if ((sn = st_nbd_size(hn[0], new_uri, errp)) < 0 ||
         (so = st_nbd_size(ho[0], old_uri, errp)) < 0)
@@ -292,8 +294,8 @@ st_nbd_diff_uri(const char *new_uri, const char *old_uri, unsigned depth,
     if (want > job.nitems)
         want = job.nitems ? (unsigned) job.nitems : 1;
     for (; nconn < want; nconn++) {
-        if (!(hn[nconn] = st_nbd_open(new_uri, errp)) ||
-            !(ho[nconn] = st_nbd_open(old_uri, errp)))
+        if (!(hn[nconn] = st_nbd_open(new_uri, ST_NBD_WANT_ALLOCATION, errp)) ||
+            !(ho[nconn] = st_nbd_open(old_uri, ST_NBD_WANT_ALLOCATION, errp)))
             return false;
     }
     st_debug("diff %s against %s: depth %u, %" PRIu64 " candidate bytes in %zu items, "

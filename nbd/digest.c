@@ -215,7 +215,7 @@ st_nbd_digest_uri(const char *uri, const struct st_nbd_read_opts *opts,
     uint64_t bytes_read = 0;
     bool ok;
 
-    if (!(hs[0] = st_nbd_open(uri, errp)))
+    if (!(hs[0] = st_nbd_open(uri, ST_NBD_WANT_ALLOCATION, errp)))
         return false;
     if ((size = st_nbd_size(hs[0], uri, errp)) < 0) {
         close_all(hs, 1);
@@ -227,7 +227,7 @@ st_nbd_digest_uri(const char *uri, const struct st_nbd_read_opts *opts,
     if (nconn > job.nchunks)
         nconn = job.nchunks ? (unsigned) job.nchunks : 1;
     for (unsigned i = 1; i < nconn; i++) {
-        if (!(hs[i] = st_nbd_open(uri, errp))) {
+        if (!(hs[i] = st_nbd_open(uri, ST_NBD_WANT_ALLOCATION, errp))) {
             close_all(hs, i);
             return false;
         }

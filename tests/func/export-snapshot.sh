@@ -121,8 +121,11 @@ epid=$(cat "$run/export/qsd.pid")
 cleanup_fn kill -9 "$epid"
 nbdcopy "$uri" "$dir/got-a.raw"
 cmp "$dir/got-a.raw" "$dir/vda-s1.raw" || fail "offline vda@s1 differs"
-rc=0; "${st[@]}" status web >/dev/null || rc=$?
+rc=0; out=$("${st[@]}" status web) || rc=$?
 assert_eq "$rc" 2 "status while only an export QSD runs"
+assert_eq "$out" "Domain 'web' is not running
+Export-only QSD: pid $epid, NBD unix:$run/export/nbd.sock
+  vda@s1           read-only  $uri" "status with an export-only QSD"
 rc=0; "${st[@]}" start web 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "start while an export QSD runs"
 assert_contains "$(cat "$dir/err")" "export-only QSD running"
@@ -131,6 +134,31 @@ assert_eq "$out" "Removed export vda@s1
 Export QSD of domain 'web' stopped"
 wait_for_exit "$epid" 10
 [ ! -e "$run/export" ] || fail "export --stop left $run/export"
+
+# Nodes opened for an export are closed with it, also when another
+# export still used them at the time (closed with the last user).
+"${st[@]}" -q export web --snapshot s1 --disk vdb >/dev/null
+"${st[@]}" -q export web --snapshot s1 --disk vda >/dev/null
+"${st[@]}" -q export web --disk vda >/dev/null    # vda.s2 <- vda.s1 on vda.qcow2's node
+epid=$(cat "$run/export/qsd.pid")
+cleanup_fn kill -9 "$epid"
+nodes() { "$builddir/tests/tools/qmp-drive" -a "$run/export" graph | grep -c 'driver=file ' || true; }
+assert_eq "$(nodes)" 4 "file nodes with three exports (vdb.qcow2, vda.qcow2, vda.s1, vda.s2)"
+"${st[@]}" -q export web --stop --snapshot s1 --disk vda >/dev/null
+assert_eq "$(nodes)" 4 "vda.qcow2 stays open under vda@current"
+"${st[@]}" -q export web --stop --disk vda >/dev/null
+assert_eq "$(nodes)" 1 "only vdb@s1's node is left"
+"${st[@]}" -q export web --stop >/dev/null
+wait_for_exit "$epid" 10
+
+# A disk that cannot be opened: the other disk's export is undone and
+# the export QSD started for them stopped.
+"${st[@]}" -q define-as bad --disk "vda=$dir/vda.qcow2" --disk "vdb=$dir/missing.qcow2" >/dev/null
+cleanup_fn strata_stop_all bad
+rc=0; "${st[@]}" export bad 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "export with a missing file"
+assert_contains "$(cat "$dir/err")" "disk 'vdb': "
+[ ! -e "$dir/run/bad/export" ] || fail "a failed export left $dir/run/bad/export"
 
 # The export QSD killed while exporting: no socket left behind.
 "${st[@]}" -q export web --snapshot s1 >/dev/null
