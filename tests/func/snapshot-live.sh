@@ -53,6 +53,20 @@ qemu-img compare -q -U -f qcow2 -F raw "$dir/vda.qcow2" "$dir/vda-at-s1.raw" ||
     jq -e 'map(select(.depth == 0 and .data)) | length > 0' >/dev/null ||
     fail "the write did not land in vda.s1"
 nbdcopy "$vda" "$dir/vda-at-s2.raw"
+
+# A live snapshot that fails on the second disk: the first disk's new
+# overlay is closed in QSD and removed, the exports stay where they were.
+rc=0; "${st[@]}" snapshot-create-as web bad --diskspec "vdb,file=$dir/nodir/vdb.bad" 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "live snapshot with a missing target directory"
+assert_contains "$(cat "$dir/err")" "disk 'vdb'"
+[ ! -e "$dir/vda.bad" ] || fail "vda.bad left behind"
+[ ! -e "$dir/state/web/snapshots/bad.xml" ] || fail "metadata written for a failed snapshot"
+"${st[@]}" --json status web | jq -e '[.exports[] | select(.name == "vda")] | length == 1' >/dev/null ||
+    fail "vda export gone"
+qemu-io -f raw -c 'read -q -P 0x33 512K 1M' "$vda" >/dev/null || fail "vda export after the failed snapshot"
+"$QEMU_IMG" info -U --output=json "$dir/vda.s1" | jq -e '."backing-filename"' >/dev/null || fail "vda.s1"
+cmp "$dir/vda-at-s2.raw" <(nbdcopy "$vda" -) || fail "vda content changed by the failed snapshot"
+
 "${st[@]}" snapshot-create-as web s2 --disk-only >/dev/null
 
 # Revert of a live domain: refused without --force, nothing changed.
