@@ -39,13 +39,13 @@ st_exporter_export_dir(const char *run_root, const char *dom)
 }
 
 /* True if the pid in DIR/qsd.pid is alive and its command line names
- * DIR/qmp.sock (not a recycled pid).  Reading /proc never blocks,
- * unlike a QMP connect to a monitor another client holds. */
+ * DIR/qsd.pid (not a recycled pid; the --pidfile argument is not
+ * comma-escaped, unlike the socket in --chardev).  Reading /proc never
+ * blocks, unlike a QMP connect to a monitor another client holds. */
 static bool
 qsd_alive(const char *dir)
 {
     CLEANUP_FREE char *pid_path = st_path_join(dir, "qsd.pid");
-    CLEANUP_FREE char *sock = st_path_join(dir, "qmp.sock");
     CLEANUP_FREE char *text = st_path_read(pid_path, 64, NULL, NULL);
     CLEANUP_FREE char *proc = NULL;
     CLEANUP_FREE char *cmd = NULL;
@@ -62,7 +62,7 @@ qsd_alive(const char *dir)
     for (size_t i = 0; i < len; i++)
         if (cmd[i] == '\0')
             cmd[i] = ' ';
-    return strstr(cmd, sock) != NULL;
+    return strstr(cmd, pid_path) != NULL;
 }
 
 static struct json_object *

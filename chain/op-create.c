@@ -28,6 +28,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
+#include "qmp/export.h"
 #include "qmp/transaction.h"
 #include "chain/chain.h"
 #include "chain/journal.h"
@@ -421,8 +422,11 @@ open_active(struct op *op, const struct cdisk *cd, struct st_error **errp)
     CLEANUP_STRV char **names = NULL;
     struct st_qmp_layer layer = { .path = cd->disk->source, .format = cd->format };
 
-    if (op->sess->live)
+    if (op->sess->live) {
+        if (cd->active_node)
+            return st_xstrdup(cd->active_node);
         return st_session_open_chain(op->sess, cd->disk->source, cd->format, true, errp);
+    }
     node = st_session_node_name(cd->disk->source);
     layer.node_name = node;
     if (!(names = st_qmp_blockdev_open_chain(st_session_qmp(op->sess), &layer, 1, "a", errp)))
@@ -431,19 +435,68 @@ open_active(struct op *op, const struct cdisk *cd, struct st_error **errp)
 }
 
 static bool
+same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Live: each disk's export "disk-DEV" (session.h) serves its active
+ * node, so one query-block-exports and one graph read find them all,
+ * instead of a chain walk and two graph reads per disk.  A disk whose
+ * export is missing or serves another file is left to
+ * st_session_open_chain(). */
+static bool
+find_live_nodes(struct op *op, struct st_error **errp)
+{
+    struct st_qmp *qmp = st_session_qmp(op->sess);
+    CLEANUP_JSON struct json_object *exports = NULL;
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = NULL;
+
+    if (!(exports = st_qmp_export_list(qmp, errp)) || !(g = st_qmp_graph_read(qmp, errp)))
+        return false;
+    for (size_t k = 0; k < op->n; k++) {
+        CLEANUP_FREE char *id = st_session_disk_export_id(op->ovs[k].dev);
+
+        for (size_t e = 0; e < json_object_array_length(exports); e++) {
+            struct json_object *x = json_object_array_get_idx(exports, e);
+            const char *xid = st_json_get_string(x, "id");
+            const char *name = st_json_get_string(x, "node-name");
+            const struct st_qmp_node *n, *file;
+
+            if (!xid || strcmp(xid, id) != 0 || !name || !(n = st_qmp_graph_find(g, name)))
+                continue;
+            file = n->file ? st_qmp_graph_find(g, n->file) : NULL;
+            if (file && file->filename && same_file(file->filename, op->disks[k].disk->source))
+                op->disks[k].active_node = st_xstrdup(name);
+        }
+    }
+    return true;
+}
+
+static bool
 open_overlays(struct op *op, struct st_error **errp)
 {
     struct st_qmp *qmp = st_session_qmp(op->sess);
+
+    if (op->sess->live && !find_live_nodes(op, errp))
+        return false;
 
     for (size_t k = 0; k < op->n; k++) {
         struct cdisk *cd = &op->disks[k];
         struct st_op_overlay *ov = &op->ovs[k];
         CLEANUP_FREE char *node = st_session_node_name(ov->path);
 
-        if (!(cd->active_node = open_active(op, cd, errp))) {
+        char *active = open_active(op, cd, errp);
+
+        if (!active) {
             st_error_prepend(errp, "disk '%s': ", ov->dev);
             return false;
         }
+        free(cd->active_node);
+        cd->active_node = active;
         if (cd->reuse) {
             struct st_qmp_layer layer = { .path = ov->path, .format = "qcow2", .node_name = node };
             CLEANUP_STRV char **names = NULL;

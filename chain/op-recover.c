@@ -156,13 +156,73 @@ forward_create(const struct st_store *store, const char *dom, struct json_object
     return save_domain_xml(store, st_json_get_string(detail, "domain-xml"), errp);
 }
 
+/* Live revert interrupted while moving the exports: move the rest, so
+ * that QSD serves what the domain XML is about to name. */
+static bool
+finish_swap(struct st_session *sess, struct json_object *detail, struct st_error **errp)
+{
+    struct st_qmp *qmp = st_session_qmp(sess);
+    struct json_object *disks = st_json_get_array(detail, "disks");
+    CLEANUP_JSON struct json_object *exports = NULL;
+
+    if (!disks || !(exports = st_qmp_export_list(qmp, errp)))
+        return false;
+    for (size_t i = 0; i < json_object_array_length(disks); i++) {
+        struct json_object *d = json_object_array_get_idx(disks, i);
+        const char *dev = st_json_get_string(d, "disk");
+        const char *overlay = st_json_get_string(d, "overlay");
+        CLEANUP_FREE char *id = NULL;
+        CLEANUP_FREE char *node = NULL;
+        const char *cur = NULL;
+        struct st_error *err = NULL;
+        bool exported = false;
+        struct st_qmp_export_opts o = { .writable = true, .allocation_depth = true };
+
+        if (!dev || !overlay)
+            continue;
+        id = st_session_disk_export_id(dev);
+        for (size_t e = 0; e < json_object_array_length(exports); e++) {
+            struct json_object *x = json_object_array_get_idx(exports, e);
+            const char *xid = st_json_get_string(x, "id");
+
+            if (xid && strcmp(xid, id) == 0) {
+                exported = true;
+                cur = st_json_get_string(x, "node-name");
+            }
+        }
+        if (!(node = st_session_find_node(sess, overlay, &err))) {
+            if (err)
+                st_error_propagate(errp, err);
+            else
+                st_error_set(errp, ST_E_CHAIN,
+                             "disk '%s': the live QSD does not hold the new overlay '%s' open",
+                             dev, overlay);
+            st_error_hint(errp, "'strata stop' the domain, run 'strata recover' again, then 'strata start' it");
+            return false;
+        }
+        if (cur && strcmp(cur, node) == 0)
+            continue;
+        if (exported && !st_qmp_export_del(qmp, id, 10 * 1000, errp))
+            return false;
+        o.id = id;
+        o.node_name = node;
+        o.name = dev;
+        if (!st_qmp_export_add(qmp, &o, errp))
+            return false;
+        st_debug("disk '%s': export moved to %s", dev, node);
+    }
+    return true;
+}
+
 static bool
 forward_revert(const struct st_store *store, const char *dom, const char *name,
-               struct json_object *detail, struct st_error **errp)
+               struct st_session *sess, struct json_object *detail, struct st_error **errp)
 {
     CLEANUP_FREE char *path = NULL;
     CLEANUP_SNAPSHOT struct st_snapshot *snap = NULL;
 
+    if (sess && !finish_swap(sess, detail, errp))
+        return false;
     if (!save_domain_xml(store, st_json_get_string(detail, "domain-xml"), errp))
         return false;
     path = st_store_snapshot_path(store, dom, name);
@@ -244,7 +304,7 @@ st_op_recover(const struct st_store *store, const char *dom, const char *run_dir
         if (!files_exist(files, errp))
             return false;
         if (is_create ? !forward_create(store, dom, detail, errp)
-                      : !forward_revert(store, dom, snap, detail, errp))
+                      : !forward_revert(store, dom, snap, sess, detail, errp))
             return false;
     } else if (!roll_back(sess, files, removed, errp)) {
         return false;

@@ -42,7 +42,8 @@ enum { EXPORT_DEL_TIMEOUT_MS = 10 * 1000 };
 
 struct rdisk {
     const struct st_domain_disk *pit;   /* borrowed from op->sdom: the disk at the snapshot */
-    const char *format;                 /* of the point-in-time file */
+    char *format;                       /* owned; of the point-in-time file (plan()
+                                         * repoints pit, so not borrowed from it) */
     uint64_t size;
     char *pit_node;                     /* owned */
     char *old_node;                     /* owned; live: the node the export used */
@@ -69,6 +70,7 @@ op_clear(struct op *op)
     for (size_t i = 0; i < op->n; i++) {
         free(op->disks[i].pit_node);
         free(op->disks[i].old_node);
+        free(op->disks[i].format);
     }
     free(op->disks);
     st_op_overlays_free(op->ovs, op->n);
@@ -168,7 +170,7 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
             return false;
         }
         rd->pit = d;
-        rd->format = d->format ? d->format : "qcow2";
+        rd->format = st_xstrdup(d->format ? d->format : "qcow2");
         copts.format = rd->format;
         if (!(chain = st_chain_load(d->source, &copts, errp))) {
             st_error_prepend(errp, "snapshot '%s': disk '%s': point-in-time file: ", s->name,
@@ -279,8 +281,10 @@ journal(struct op *op, char **pits, struct st_error **errp)
 
 /* Make disk @k's overlay and open it on its point-in-time node.  The
  * overlay is made alone ("backing": null) and then reopened with the
- * point-in-time node as its backing: blockdev-snapshot would instead
- * move every parent of that node (the old branch's overlay) onto it. */
+ * point-in-time node as its backing: blockdev-snapshot refuses a node
+ * that already backs another layer ("Node 'X' is busy: node is used as
+ * backing hd of 'Y'", verified on 7.2), and a point in time with the
+ * old branch above it always does. */
 static bool
 make_overlay(struct op *op, size_t k, const char *pit, struct st_error **errp)
 {
@@ -371,6 +375,8 @@ swap_exports(struct op *op, struct st_error **errp)
             goto error;
         }
         op->swapped = k + 1;
+        if (k == 0)
+            st_op_crash_point("revert-swapped-one");
     }
     return true;
 

@@ -353,6 +353,18 @@ matches(const struct st_export *e, const struct live_args *a)
     return !a->disk || (e->disk && strcmp(e->disk, a->disk) == 0);
 }
 
+/* The export-only QSD has nothing left to serve: stop it, remove its
+ * directory. */
+static bool
+stop_export_qsd(struct st_exporter *ex, struct st_error **errp)
+{
+    bool ok = st_qsd_stop(ex->sess->qsd, errp);
+
+    st_exporter_clean_stale(ex->dir);
+    st_path_remove_tree(ex->dir, NULL);
+    return ok;
+}
+
 static int
 export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
 {
@@ -386,10 +398,7 @@ export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
         ok = false;
     }
     if (ok && left == 0 && ex->kind != ST_EXPORTER_LIVE) {
-        /* The export-only QSD has nothing left to serve. */
-        ok = st_qsd_stop(ex->sess->qsd, errp);
-        st_exporter_clean_stale(ex->dir);
-        st_path_remove_tree(ex->dir, NULL);
+        ok = stop_export_qsd(ex, errp);
         if (ok)
             fprintf(cli->out, "Export QSD of domain '%s' stopped\n", a->dom);
     }
@@ -474,6 +483,10 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
         for (size_t i = 0; i < nadded; i++)
             if (ex->sess->qsd->qmp)
                 st_exporter_del(ex, &added[i], NULL);
+        /* A detached QSD this run started, left with nothing to serve. */
+        if (!ok && ex->kind == ST_EXPORTER_DETACHED && ex->sess->qsd->qmp &&
+            json_object_object_length(st_json_get_object(ex->record, "exports")) == 0)
+            stop_export_qsd(ex, NULL);
     }
     for (size_t i = 0; i < views.n; i++)
         st_export_clear(&added[i]);

@@ -151,6 +151,15 @@ assert_eq "$(nodes)" 1 "only vdb@s1's node is left"
 "${st[@]}" -q export web --stop >/dev/null
 wait_for_exit "$epid" 10
 
+# A disk that cannot be opened: the other disk's export is undone and
+# the export QSD started for them stopped.
+"${st[@]}" -q define-as bad --disk "vda=$dir/vda.qcow2" --disk "vdb=$dir/missing.qcow2" >/dev/null
+cleanup_fn strata_stop_all bad
+rc=0; "${st[@]}" export bad 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "export with a missing file"
+assert_contains "$(cat "$dir/err")" "disk 'vdb': "
+[ ! -e "$dir/run/bad/export" ] || fail "a failed export left $dir/run/bad/export"
+
 # The export QSD killed while exporting: no socket left behind.
 "${st[@]}" -q export web --snapshot s1 >/dev/null
 epid=$(cat "$run/export/qsd.pid")

@@ -59,7 +59,19 @@ out=$("${st[@]}" status web)
 assert_contains "$out" "QSD pid:      $pid"
 assert_contains "$out" "vda              writable   nbd+unix:///vda?socket=$run/nbd.sock"
 
+# A client still connected when stop comes: it is cut off, and what it
+# wrote is on disk (quit closes, so flushes, every image).
+mkfifo "$dir/fifo"
+qemu-io -f raw "nbd+unix:///vdb?socket=$run/nbd.sock" <"$dir/fifo" >"$dir/qio.out" 2>&1 &
+qio=$!
+cleanup_fn kill -9 "$qio"
+exec 7>"$dir/fifo"
+echo "write -P 0x43 5M 64K" >&7
+_seen() { qemu-io -r -f raw -c 'read -P 0x43 5M 64K' "nbd+unix:///vdb?socket=$run/nbd.sock" >/dev/null 2>&1; }
+_wait_until 10 "the connected client's write" _seen
 out=$("${st[@]}" stop web)
+exec 7>&-
+wait "$qio" || true
 assert_eq "$out" "Domain 'web' stopped (QSD pid $pid)"
 wait_for_exit "$pid" 10
 for f in qsd.pid qmp.sock nbd.sock exports.json; do
@@ -70,6 +82,8 @@ cmp -n 1048576 "$dir/data" "$dir/vda.raw" || fail "vda does not hold the bytes w
 "$QEMU_IMG" convert -O raw "$dir/vdb.qcow2" "$dir/vdb.raw"
 cmp -i 4194304:0 -n 65536 "$dir/vdb.raw" <(head -c 65536 /dev/zero | tr '\0' 'B') ||
     fail "vdb does not hold the bytes written"
+cmp -i 5242880:0 -n 65536 "$dir/vdb.raw" <(head -c 65536 /dev/zero | tr '\0' 'C') ||
+    fail "vdb does not hold the bytes the client connected at stop wrote"
 rc=0; "${st[@]}" stop web 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "stop of a stopped domain"
 assert_contains "$(cat "$dir/err")" "domain 'web' is not running"

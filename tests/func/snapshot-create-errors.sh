@@ -137,6 +137,24 @@ ino=$(stat -c %i "$dir/vda.s1")
 assert_eq "$(stat -c %i "$dir/vda.s1")" "$ino" "reused file was replaced"
 "${st[@]}" domblklist web | grep -q "$dir/vda.s1" || fail "reused overlay not active"
 
+# The domain's lock held by another command: --no-wait fails at once.
+if command -v flock >/dev/null; then
+    refused "busy" "domain 'web' is busy" \
+        flock "$dir/state/web/lock" "${st[@]}" snapshot-create-as web s5 --no-wait
+    refused "busy revert" "domain 'web' is busy" \
+        flock "$dir/state/web/lock" "${st[@]}" snapshot-revert web s1 --no-wait
+fi
+
+# Revert refusals.
+refused "revert unknown" "domain 'web' has no snapshot named 'nosuch'" \
+    "${st[@]}" snapshot-revert web nosuch
+refused "revert both" "give a snapshot name or --current, not both" \
+    "${st[@]}" snapshot-revert web s1 --current
+printf "<domainsnapshot><name>bare</name><memory snapshot='no'/></domainsnapshot>" >"$dir/bare.xml"
+"${st[@]}" snapshot-create web "$dir/bare.xml" --redefine >/dev/null
+refused "revert without <domain>" "snapshot 'bare' records no <domain>" \
+    "${st[@]}" snapshot-revert web bare
+
 # A second snapshot with the same name.
 refused "duplicate" "already has a snapshot named 's1'" "${st[@]}" snapshot-create-as web s1
 echo ok

@@ -53,6 +53,20 @@ qemu-img compare -q -U -f qcow2 -F raw "$dir/vda.qcow2" "$dir/vda-at-s1.raw" ||
     jq -e 'map(select(.depth == 0 and .data)) | length > 0' >/dev/null ||
     fail "the write did not land in vda.s1"
 nbdcopy "$vda" "$dir/vda-at-s2.raw"
+
+# A live snapshot that fails on the second disk: the first disk's new
+# overlay is closed in QSD and removed, the exports stay where they were.
+rc=0; "${st[@]}" snapshot-create-as web bad --diskspec "vdb,file=$dir/nodir/vdb.bad" 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "live snapshot with a missing target directory"
+assert_contains "$(cat "$dir/err")" "disk 'vdb'"
+[ ! -e "$dir/vda.bad" ] || fail "vda.bad left behind"
+[ ! -e "$dir/state/web/snapshots/bad.xml" ] || fail "metadata written for a failed snapshot"
+"${st[@]}" --json status web | jq -e '[.exports[] | select(.name == "vda")] | length == 1' >/dev/null ||
+    fail "vda export gone"
+qemu-io -f raw -c 'read -q -P 0x33 512K 1M' "$vda" >/dev/null || fail "vda export after the failed snapshot"
+"$QEMU_IMG" info -U --output=json "$dir/vda.s1" | jq -e '."backing-filename"' >/dev/null || fail "vda.s1"
+cmp "$dir/vda-at-s2.raw" <(nbdcopy "$vda" -) || fail "vda content changed by the failed snapshot"
+
 "${st[@]}" snapshot-create-as web s2 --disk-only >/dev/null
 
 # Revert of a live domain: refused without --force, nothing changed.
@@ -77,6 +91,30 @@ jq -e '.exports | map(select(.name == "vda")) | length == 1' "$dir/status.json" 
     fail "vda export missing after the revert: $(cat "$dir/status.json")"
 qemu-io -f raw -c 'write -q -P 0x55 0 64K' "$vda"
 "${st[@]}" snapshot-create-as web s3 --disk-only >/dev/null
+nbdcopy "$vdb" "$dir/vdb-at-s3.raw"
+
+# Interrupted live reverts.  Before the switch: rolled back, the exports
+# still serve the s3 branch.
+crash() {
+    local rc=0
+    STRATA_TEST_CRASH=$1 "${st[@]}" snapshot-revert web s2 --force >/dev/null 2>&1 || rc=$?
+    assert_eq "$rc" 137 "strata at crash point $1"
+    [ -e "$dir/state/web/journal" ] || fail "no journal after a crash at $1"
+}
+crash revert-overlays
+"${st[@]}" --json recover web | jq -e '.action == "rolled-back"' >/dev/null || fail "live roll-back"
+[ ! -e "$dir/vda.s2-1" ] || fail "live roll-back left vda.s2-1"
+qemu-io -f raw -c 'read -q -P 0x55 0 64K' "$vda" >/dev/null || fail "vda export after roll-back"
+# Half-way through moving the exports (vda moved, vdb not): the switch
+# happened, so recover moves vdb too and writes the metadata.
+crash revert-swapped-one
+"${st[@]}" --json recover web | jq -e '.action == "rolled-forward"' >/dev/null || fail "live roll-forward"
+nbdcopy "$vda" "$dir/vda-now.raw"
+nbdcopy "$vdb" "$dir/vdb-now.raw"
+cmp "$dir/vda-now.raw" "$dir/vda-at-s2.raw" || fail "vda after the recovered revert is not s2"
+cmp -s "$dir/vdb-now.raw" "$dir/vdb-at-s3.raw" && fail "vdb export was not moved by recover"
+"${st[@]}" domblklist web | grep -q "$dir/vdb.s2-1" || fail "domain not on vdb.s2-1"
+assert_eq "$("${st[@]}" snapshot-current web --name)" s2
 "${st[@]}" stop web
 wait_for_exit "$pid" 10
 

@@ -18,8 +18,11 @@ st=("$STRATA" -q --state-dir "$dir/state" --run-dir "$dir/run")
 "${st[@]}" define-as web --disk "vda=$dir/vda.qcow2" --disk "vdb=$dir/vdb.qcow2" >/dev/null
 blk() { "${st[@]}" domblklist web | awk 'NR > 2 && NF { print $1 "=" $2 }' | tr '\n' ' '; }
 
+dead_or_zombie() {
+    ! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
 # crash AT CMD...: run a strata command that dies at crash point AT,
-# then stop the transient QSD it left behind (as a reboot would).
+# then kill the transient QSD it left behind (a power cut ends both).
 crash() {
     local at=$1 rc=0 pidf
     shift
@@ -27,7 +30,9 @@ crash() {
     assert_eq "$rc" 137 "strata at crash point $at"
     for pidf in "$dir"/run/op-*/qsd.pid; do
         [ -e "$pidf" ] || continue
-        stop_pid "$(cat "$pidf")"
+        kill -9 "$(cat "$pidf")"
+        # Its parent is gone, so it may stay a zombie until init reaps it.
+        _wait_until 10 "QSD to die" dead_or_zombie "$(cat "$pidf")"
         rm -rf "$(dirname "$pidf")"
     done
     [ -e "$dir/state/web/journal" ] || fail "no journal after a crash at $at"
