@@ -65,4 +65,7 @@ assert_eq "$(names web)" "" "snapshots after --children"
 assert_eq "$(st snapshot-current web --name 2>&1 || true)" "strata: domain 'web' has no current snapshot" "current"
 [ -e "$dir/base.qcow2" ] && [ -e "$dir/r1.qcow2" ] || fail "the active chain lost a file"
 grep -q "^domain vda $(_sum "$dir/r1.qcow2")$" "$dir/before" || fail "the active view changed"
+rc=0; st snapshot-delete web --current 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "--current without a current snapshot"
+assert_contains "$(cat "$dir/err")" "domain 'web' has no current snapshot"
 echo ok
