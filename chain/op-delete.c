@@ -266,6 +266,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     CLEANUP_FREE char *top = NULL;
     CLEANUP_FREE char *base = NULL;
     CLEANUP_FREE char *over = NULL;
+    CLEANUP_FREE char *below = NULL;
     struct st_qmp_job_opts job = {
         .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
         .progress = on_progress, .progress_opaque = (void *) opts,
@@ -284,17 +285,12 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
         /* QMP block-stream: "device" is the node streamed into. */
         if (!reopen_rw(qmp, top, errp))
             return false;
+        /* The new backing is open already: it is below @top. */
+        if (s->new_backing && !(below = node_of(sess, s->new_backing, errp)))
+            return false;
         job.type = ST_QMP_JOB_STREAM;
         job.device = top;
-        job.base_node = NULL;
-        if (s->new_backing) {
-            CLEANUP_FREE char *nb = node_of(sess, s->new_backing, errp);
-
-            if (!nb)
-                return false;
-            job.base_node = nb;
-            return st_qmp_job_run(qmp, &job, errp);
-        }
+        job.base_node = below;  /* NULL flattens */
         return st_qmp_job_run(qmp, &job, errp);
     }
     if (!reopen_rw(qmp, base, errp) || !reopen_rw(qmp, top, errp))
