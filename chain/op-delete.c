@@ -496,7 +496,8 @@ run_metadata(const struct st_store *store, const char *dom_name, const struct st
             return false;
     }
     if (plan->current_changes) {
-        struct st_tree_node *next = plan->new_current ? st_tree_find(tree, plan->new_current) : NULL;
+        struct st_tree_node *next =
+            plan->new_current ? st_tree_find(tree, plan->new_current) : NULL;
 
         if (tree->current != next && !st_store_set_current(store, dom_name, tree, next, errp))
             return false;

@@ -182,11 +182,11 @@ static void
 set_result(struct cli *cli, const char *job, const struct st_plan_step *s, const char *active)
 {
     struct json_object *j = json_object_new_object();
+    const char *base = s->kind == ST_PLAN_COMMIT ? s->base : s->new_backing;
 
     json_object_object_add(j, "job", json_object_new_string(job));
     json_object_object_add(j, "top", json_object_new_string(s->top));
-    json_object_object_add(j, "base", st_json_string_or_null(s->kind == ST_PLAN_COMMIT ? s->base
-                                                                                   : s->new_backing));
+    json_object_object_add(j, "base", st_json_string_or_null(base));
     json_object_object_add(j, "active", json_object_new_string(active));
     cli_set_result(cli, j);
 }

@@ -343,8 +343,8 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
         return -1;
     /* A file S names is gone: merging would guess; say so instead. */
     for (size_t d = 0; mode_of(&a) == ST_PLAN_ONE && d < dom->ndisks; d++) {
-        const char *gone = st_delete_world_missing(world,
-                                                   (size_t) st_delete_world_find_snap(world, name), d);
+        size_t si = (size_t) st_delete_world_find_snap(world, name);
+        const char *gone = st_delete_world_missing(world, si, d);
 
         if (gone) {
             st_error_set(errp, ST_E_NOT_FOUND,
