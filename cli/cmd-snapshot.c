@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
 #include "xml/xml.h"
@@ -297,17 +298,15 @@ cmd_snapshot_create(struct cli *cli, int argc, char **argv, struct st_error **er
     struct snap_args a = { 0 };
     CLEANUP_CTX struct ctx c = { .lock = -1 };
     CLEANUP_SNAPSHOT struct st_snapshot *snap = NULL;
-    int r = parse_args(cli, argc, argv, BIT(O_REDEFINE) | BIT(O_CURRENT) | BIT(O_NO_WAIT), 1, 2,
-                       &a, errp);
+    int r;
 
+    /* Without --redefine it takes a real snapshot (cmd-snapshot-create.c). */
+    if (!st_strv_contains(argv + 1, "--redefine"))
+        return cmd_snapshot_create_new(cli, argc, argv, errp);
+    r = parse_args(cli, argc, argv, BIT(O_REDEFINE) | BIT(O_CURRENT) | BIT(O_NO_WAIT), 1, 2, &a,
+                   errp);
     if (r)
         return r < 0 ? -1 : 0;
-    if (!a.on[O_REDEFINE]) {
-        st_error_set(errp, ST_E_USAGE,
-                     "snapshot-create: only --redefine (import of metadata) is implemented yet");
-        st_error_hint(errp, "add --redefine to import the XML without creating files");
-        return -1;
-    }
     if (a.nargs < 2)
         return cli_usage(cli, errp, "--redefine needs the snapshot XML FILE");
     if (a.on[O_CURRENT] && !a.on[O_REDEFINE])

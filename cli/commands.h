@@ -29,4 +29,27 @@ int cmd_snapshot_current(struct cli *cli, int argc, char **argv, struct st_error
 int cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-delete.c */
+int cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+/* cmd-blockjob.c */
+int cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+/* cmd-live.c */
+int cmd_start(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_status(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_stop(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+/* cmd-verify.c */
+int cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
+/* cmd-snapshot-create.c */
+int cmd_snapshot_create_new(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_create_as(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **errp);
+int cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 #endif

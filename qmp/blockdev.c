@@ -63,6 +63,13 @@ char **
 st_qmp_blockdev_open_chain(struct st_qmp *qmp, const struct st_qmp_layer *layers, size_t n,
                            const char *prefix, struct st_error **errp)
 {
+    return st_qmp_blockdev_open_chain_on(qmp, layers, n, prefix, NULL, errp);
+}
+
+char **
+st_qmp_blockdev_open_chain_on(struct st_qmp *qmp, const struct st_qmp_layer *layers, size_t n,
+                              const char *prefix, const char *below, struct st_error **errp)
+{
     CLEANUP_STRV char **bottom_up = NULL;   /* format nodes added, for rollback */
     CLEANUP_STRV char **added = NULL;       /* every node added, in order */
     char **top_down;
@@ -79,7 +86,7 @@ st_qmp_blockdev_open_chain(struct st_qmp *qmp, const struct st_qmp_layer *layers
         struct json_object *fmt;
         bool is_qcow2 = strcmp(l->format, "qcow2") == 0;
 
-        if (!is_qcow2 && (strcmp(l->format, "raw") != 0 || d > 0)) {
+        if (!is_qcow2 && (strcmp(l->format, "raw") != 0 || d > 0 || below)) {
             st_error_set(errp, ST_E_CHAIN, "layer '%s': format '%s' is not supported here%s",
                          l->path, l->format,
                          strcmp(l->format, "raw") == 0 ? " (raw can only be the base)" : "");
@@ -96,7 +103,8 @@ st_qmp_blockdev_open_chain(struct st_qmp *qmp, const struct st_qmp_layer *layers
         json_object_object_add(fmt, "file", json_object_new_string(file));
         if (is_qcow2)
             json_object_object_add(fmt, "backing",
-                                   d == 0 ? NULL : json_object_new_string(bottom_up[d - 1]));
+                                   d > 0 ? json_object_new_string(bottom_up[d - 1])
+                                   : below ? json_object_new_string(below) : NULL);
         if (l->read_only)
             json_object_object_add(fmt, "read-only", json_object_new_boolean(1));
         if (!st_qmp_run(qmp, "blockdev-add", fmt, errp)) {

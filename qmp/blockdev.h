@@ -47,6 +47,19 @@ char **st_qmp_blockdev_open_chain(struct st_qmp *qmp, const struct st_qmp_layer 
                                   const char *prefix, struct st_error **errp);
 
 /**
+ * st_qmp_blockdev_open_chain_on:
+ * @below: format node already in QSD that the lowest of @layers backs
+ *   onto, or NULL (then the lowest layer is the base)
+ *
+ * st_qmp_blockdev_open_chain() for the upper part of a chain whose
+ * lower part is already open (a branch sharing its base with another,
+ * a snapshot's point in time below the active layer).
+ */
+char **st_qmp_blockdev_open_chain_on(struct st_qmp *qmp, const struct st_qmp_layer *layers,
+                                     size_t n, const char *prefix, const char *below,
+                                     struct st_error **errp);
+
+/**
  * st_qmp_blockdev_close_chain:
  * @nodes: format node names top-down (as open returned them)
  *

@@ -182,6 +182,10 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
             if (!poll_job(qmp, &js, o, &err))
                 goto out;
             next_poll = st_now_ns() + (int64_t) poll_ms * 1000000;
+            /* Events that arrived with the query-jobs reply are queued
+             * already: handle them before waiting on the socket, or a
+             * job that concluded meanwhile costs a whole poll interval. */
+            continue;
         }
         {
             struct st_deadline step = { .end_ns = next_poll < dl.end_ns ? next_poll : dl.end_ns };

@@ -1,0 +1,40 @@
+/* chain/delete-verify.h: snapshot-delete --verify (SPEC §6): a digest
+ * of every view a plan touches, read over NBD (nbd/digest.h), taken
+ * before the first job and again after the metadata is rewritten; any
+ * difference stops the delete before a file is unlinked.
+ *
+ *   views: DEV@S for every remaining snapshot S that captured DEV, and
+ *          DEV@current, for each disk DEV the plan runs a job on */
+#ifndef ST_CHAIN_DELETE_VERIFY_H
+#define ST_CHAIN_DELETE_VERIFY_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "common/error.h"
+#include "chain/plan.h"
+#include "chain/store.h"
+
+/**
+ * st_delete_digest_views:
+ * @out: an object; gets "DEV@S": "hex" per view
+ *
+ * Digest the views of @plan's disks as the metadata now names them
+ * (snapshots @plan deletes are left out).  Uses the domain's live QSD,
+ * else a transient one.  Returns false with @errp set on any failure.
+ */
+bool st_delete_digest_views(const struct st_store *store, const char *dom, const char *run_root,
+                            const struct st_plan *plan, struct json_object *out,
+                            struct st_error **errp);
+
+/**
+ * st_delete_compare_views:
+ *
+ * ST_E_CONFLICT naming the first view of @after whose digest differs
+ * from @before's (views only in one of them are not compared).
+ */
+bool st_delete_compare_views(struct json_object *before, struct json_object *after,
+                             struct st_error **errp);
+
+#endif

@@ -1,0 +1,677 @@
+/* chain/op-delete.c: run a snapshot-delete plan through QSD, then make
+ * the metadata agree and unlink what went (phases in op-delete.h).
+ *
+ *   before:  base <- o1 <- o2 <- o3 (active)         delete s2 (@o1)
+ *   commit:  base <- o1' <- o3                       (o2's clusters into o1)
+ *   stream:  base <- o2' <- o3                       (o1's clusters up into o2)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/compiler.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "qmp/blockdev.h"
+#include "qmp/export.h"
+#include "qmp/job.h"
+#include "xml/snapshot.h"
+#include "chain/chain.h"
+#include "chain/delete-verify.h"
+#include "chain/journal.h"
+#include "chain/op-delete.h"
+#include "chain/op-util.h"
+#include "chain/session.h"
+#include "chain/tree.h"
+
+ST_LOG_INIT("chain.delete");
+
+/* ---- journal ---- */
+
+struct st_plan *
+st_delete_journal_plan(struct json_object *journal, struct st_error **errp)
+{
+    const char *op = st_json_get_string(journal, "operation");
+    struct json_object *detail = st_json_get_object(journal, "detail");
+    struct json_object *plan = detail ? st_json_get_object(detail, "plan") : NULL;
+
+    if (!op || strcmp(op, ST_DELETE_OPERATION) != 0)
+        return NULL;
+    if (!plan) {
+        st_error_set(errp, ST_E_INTERNAL, "the snapshot-delete journal holds no plan");
+        return NULL;
+    }
+    return st_plan_from_json(plan, errp);
+}
+
+static int64_t
+done_steps(struct json_object *journal)
+{
+    struct json_object *detail = st_json_get_object(journal, "detail");
+    int64_t n = 0;
+
+    if (!detail || !st_json_get_int64(detail, "done-steps", &n) || n < 0)
+        return 0;
+    return n;
+}
+
+static bool
+set_done_steps(const struct st_store *store, const char *dom, struct json_object *journal,
+               size_t n, struct st_error **errp)
+{
+    struct json_object *detail = st_json_get_object(journal, "detail");
+
+    json_object_object_add(detail, "done-steps", json_object_new_int64((int64_t) n));
+    return st_journal_write(store, dom, journal, errp);
+}
+
+/* ---- files ---- */
+
+/* Same file: by identity when both exist, else by name. */
+static bool
+same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (!a || !b)
+        return false;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* Whether the chain below @top contains @path (headers only). */
+static bool
+chain_has(const char *top, const char *path)
+{
+    struct st_chain_opts opts = { .skip_allocation = true };
+    CLEANUP_CHAIN struct st_chain *chain = st_chain_load(top, &opts, NULL);
+
+    for (size_t i = 0; chain && i < chain->n_layers; i++) {
+        if (st_chain_layer_is_file(&chain->layers[i], path))
+            return true;
+    }
+    return false;
+}
+
+/* A step whose effect is already on disk (a run interrupted after the
+ * job ended but before the journal said so).  A commit of a chain's
+ * top layer leaves no trace in the headers; repeating it is harmless. */
+static bool
+step_done(const struct st_plan_step *s)
+{
+    if (!st_path_exists(s->top) || !st_path_exists(s->base))
+        return false;
+    if (s->kind == ST_PLAN_STREAM)
+        return !chain_has(s->top, s->base);
+    if (strcmp(s->head, s->top) != 0)
+        return !chain_has(s->head, s->top) && chain_has(s->head, s->base);
+    return false;
+}
+
+/* ---- QSD ---- */
+
+/* Make node @name (and its file node) writable with blockdev-reopen,
+ * keeping its children: the session opens lower layers read-only, and
+ * QSD 7.2 refuses a commit into a read-only base ("Block node is
+ * read-only") and crashes finalizing an intermediate commit whose
+ * overlay is read-only. */
+static bool
+reopen_rw(struct st_qmp *qmp, const char *name, struct st_error **errp)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = NULL;
+    const struct st_qmp_node *n, *f;
+    struct json_object *args, *list, *o;
+
+    if (!(g = st_qmp_graph_read(qmp, errp)))
+        return false;
+    if (!(n = st_qmp_graph_find(g, name))) {
+        st_error_set(errp, ST_E_INTERNAL, "node '%s' is not in QSD", name);
+        return false;
+    }
+    if (!n->read_only)
+        return true;
+    f = n->file ? st_qmp_graph_find(g, n->file) : NULL;
+    if (!f || !f->filename) {
+        st_error_set(errp, ST_E_INTERNAL, "node '%s' has no file node", name);
+        return false;
+    }
+    list = json_object_new_array();
+    o = json_object_new_object();
+    json_object_object_add(o, "driver", json_object_new_string(f->driver));
+    json_object_object_add(o, "node-name", json_object_new_string(f->name));
+    json_object_object_add(o, "filename", json_object_new_string(f->filename));
+    json_object_object_add(o, "read-only", json_object_new_boolean(0));
+    json_object_array_add(list, o);
+    o = json_object_new_object();
+    json_object_object_add(o, "driver", json_object_new_string(n->driver));
+    json_object_object_add(o, "node-name", json_object_new_string(n->name));
+    json_object_object_add(o, "file", json_object_new_string(f->name));
+    if (strcmp(n->driver, "qcow2") == 0)
+        json_object_object_add(o, "backing", n->backing ? json_object_new_string(n->backing) : NULL);
+    json_object_object_add(o, "read-only", json_object_new_boolean(0));
+    json_object_array_add(list, o);
+    args = json_object_new_object();
+    json_object_object_add(args, "options", list);
+    return st_qmp_run(qmp, "blockdev-reopen", args, errp);
+}
+
+/* The format node whose live backing is @name (the overlay a commit
+ * rewrites); owned, or NULL. */
+static char *
+overlay_of(struct st_qmp *qmp, const char *name, struct st_error **errp)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = st_qmp_graph_read(qmp, errp);
+
+    for (size_t i = 0; g && i < g->n; i++) {
+        if (g->nodes[i].backing && strcmp(g->nodes[i].backing, name) == 0)
+            return st_xstrdup(g->nodes[i].name);
+    }
+    return NULL;
+}
+
+static char *
+node_of(struct st_session *sess, const char *path, struct st_error **errp)
+{
+    char *node = st_session_find_node(sess, path, errp);
+
+    if (!node && errp && !*errp)
+        st_error_set(errp, ST_E_INTERNAL, "'%s' is not open in QSD", path);
+    return node;
+}
+
+/* Progress goes to the caller; the crash point lets tests kill strata
+ * while a job runs. */
+static void
+on_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    const struct st_delete_opts *opts = opaque;
+
+    st_op_crash_point("delete-job-running");
+    if (opts->progress)
+        opts->progress(done, total, opts->opaque);
+}
+
+static bool
+job_cmd(struct st_qmp *qmp, const char *cmd, const char *id, struct st_error **errp)
+{
+    struct json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "id", json_object_new_string(id));
+    return st_qmp_run(qmp, cmd, args, errp);
+}
+
+/* A job of ours that a killed strata left in a live QSD (auto-finalize
+ * and auto-dismiss are off, so it waits for us): drive it to its end
+ * from whatever state it reached.  Returns 1 when it was there and
+ * finished, 0 when there is none, -1 on error. */
+static int
+adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
+    const char *status = NULL, *error = NULL;
+
+    if (!jobs)
+        return -1;
+    for (size_t i = 0; i < json_object_array_length(jobs); i++) {
+        struct json_object *j = json_object_array_get_idx(jobs, i);
+        const char *id = st_json_get_string(j, "id");
+
+        if (id && strcmp(id, job->job_id) == 0) {
+            status = st_json_get_string(j, "status");
+            error = st_json_get_string(j, "error");
+        }
+    }
+    if (!status)
+        return 0;
+    st_debug("adopting job %s left in QSD (status %s)", job->job_id, status);
+    if (strcmp(status, "running") == 0) {
+        /* This run's rate limit (none unless --speed), not the dead one's. */
+        struct json_object *args = json_object_new_object();
+
+        json_object_object_add(args, "device", json_object_new_string(job->job_id));
+        json_object_object_add(args, "speed", json_object_new_int64(job->speed));
+        if (!st_qmp_run(qmp, "block-job-set-speed", args, errp))
+            return -1;
+    }
+    if (strcmp(status, "concluded") == 0) {
+        if (!job_cmd(qmp, "job-dismiss", job->job_id, errp))
+            return -1;
+        if (error) {
+            st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", job->job_id, error);
+            return -1;
+        }
+        return 1;
+    }
+    if ((strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp)) ||
+        (strcmp(status, "pending") == 0 && !job_cmd(qmp, "job-finalize", job->job_id, errp)))
+        return -1;
+    return st_qmp_job_wait(qmp, job->job_id, job, errp) ? 1 : -1;
+}
+
+static bool
+run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
+         const struct st_delete_opts *opts, struct st_error **errp)
+{
+    struct st_qmp *qmp = st_session_qmp(sess);
+    CLEANUP_FREE char *job_id = st_xasprintf("strata-delete-%zu", i);
+    CLEANUP_FREE char *head = NULL;
+    CLEANUP_FREE char *top = NULL;
+    CLEANUP_FREE char *base = NULL;
+    CLEANUP_FREE char *over = NULL;
+    CLEANUP_FREE char *below = NULL;
+    struct st_qmp_job_opts job = {
+        .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
+        .progress = on_progress, .progress_opaque = (void *) opts,
+    };
+
+    if (sess->live) {
+        int r = adopt_job(qmp, &job, errp);
+
+        if (r != 0)
+            return r > 0;
+    }
+    if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||
+        !(top = node_of(sess, s->top, errp)) || !(base = node_of(sess, s->base, errp)))
+        return false;
+    if (s->kind == ST_PLAN_STREAM) {
+        /* QMP block-stream: "device" is the node streamed into. */
+        if (!reopen_rw(qmp, top, errp))
+            return false;
+        /* The new backing is open already: it is below @top. */
+        if (s->new_backing && !(below = node_of(sess, s->new_backing, errp)))
+            return false;
+        job.type = ST_QMP_JOB_STREAM;
+        job.device = top;
+        job.base_node = below;  /* NULL flattens */
+        return st_qmp_job_run(qmp, &job, errp);
+    }
+    if (!reopen_rw(qmp, base, errp) || !reopen_rw(qmp, top, errp))
+        return false;
+    job.type = ST_QMP_JOB_COMMIT;
+    job.device = head;
+    job.base_node = base;
+    if (strcmp(head, top) != 0) {
+        if (!(over = overlay_of(qmp, top, errp))) {
+            if (errp && !*errp)
+                st_error_set(errp, ST_E_INTERNAL, "no overlay of '%s' in QSD", s->top);
+            return false;
+        }
+        if (!reopen_rw(qmp, over, errp))
+            return false;
+        job.top_node = top;
+    }
+    return st_qmp_job_run(qmp, &job, errp);
+}
+
+/* Close what the steps removed from the graph, so that a live QSD
+ * does not keep unlinked files open (qmp-notes: removed nodes stay). */
+static void
+close_removed(struct st_session *sess, const struct st_plan *plan)
+{
+    for (size_t i = 0; i < plan->nunlinks; i++) {
+        CLEANUP_ERROR struct st_error *err = NULL;
+        CLEANUP_FREE char *node = st_session_find_node(sess, plan->unlinks[i].path, &err);
+
+        if (node && !st_qmp_blockdev_del_layer(st_session_qmp(sess), node, &err))
+            st_debug("'%s' stays open in QSD: %s", plan->unlinks[i].path, err->msg);
+    }
+}
+
+/* An active commit of a live disk whose pivot already happened (the
+ * run was cut short after the job): the disk's export serves the base
+ * now, and clients may have written there since.  Committing the old
+ * top again would overwrite those writes, so the step counts as done. */
+static bool
+live_pivot_done(struct st_session *sess, const struct st_plan_step *s)
+{
+    CLEANUP_FREE char *id = NULL;
+    CLEANUP_FREE char *base = NULL;
+    CLEANUP_JSON struct json_object *list = NULL;
+
+    if (!sess->live || s->kind != ST_PLAN_COMMIT || !s->active)
+        return false;
+    id = st_session_disk_export_id(s->disk);
+    if (!(base = st_session_find_node(sess, s->base, NULL)) ||
+        !(list = st_qmp_export_list(st_session_qmp(sess), NULL)))
+        return false;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        struct json_object *e = json_object_array_get_idx(list, i);
+        const char *eid = st_json_get_string(e, "id");
+        const char *node = st_json_get_string(e, "node-name");
+
+        if (eid && node && strcmp(eid, id) == 0)
+            return strcmp(node, base) == 0;
+    }
+    return false;
+}
+
+static bool
+run_data(const struct st_store *store, const char *dom, const struct st_plan *plan,
+         struct json_object *journal, const struct st_delete_opts *opts, struct st_error **errp)
+{
+    CLEANUP_SESSION struct st_session *sess = NULL;
+    size_t from = (size_t) done_steps(journal);
+
+    if (from >= plan->nsteps)
+        return true;
+    if (!(sess = st_session_open(opts->run_root, dom, errp)))
+        return false;
+    for (size_t i = from; i < plan->nsteps; i++) {
+        const struct st_plan_step *s = &plan->steps[i];
+
+        if (step_done(s) || live_pivot_done(sess, s)) {
+            st_debug("step %zu (%s into '%s') is already done", i,
+                     s->kind == ST_PLAN_COMMIT ? "commit" : "stream",
+                     s->kind == ST_PLAN_COMMIT ? s->base : s->top);
+        } else {
+            if (opts->step_begin)
+                opts->step_begin(s, i, plan->nsteps, opts->opaque);
+            if (!run_step(sess, s, i, opts, errp)) {
+                if (opts->step_end)
+                    opts->step_end(s, opts->opaque);
+                st_error_prepend(errp, "disk '%s': %s '%s' into '%s': ", s->disk,
+                                 s->kind == ST_PLAN_COMMIT ? "commit of" : "stream of",
+                                 s->kind == ST_PLAN_COMMIT ? s->top : s->base,
+                                 s->kind == ST_PLAN_COMMIT ? s->base : s->top);
+                st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+                return false;
+            }
+            if (opts->step_end)
+                opts->step_end(s, opts->opaque);
+            st_op_crash_point("delete-job-done");
+        }
+        if (!set_done_steps(store, dom, journal, i + 1, errp))
+            return false;
+    }
+    close_removed(sess, plan);
+    return true;
+}
+
+bool
+st_delete_run_merge(const char *dom, const struct st_plan_step *step,
+                    const struct st_delete_opts *opts, struct st_error **errp)
+{
+    CLEANUP_SESSION struct st_session *sess = NULL;
+    bool ok;
+
+    if (!(sess = st_session_open(opts->run_root, dom, errp)))
+        return false;
+    if (opts->step_begin)
+        opts->step_begin(step, 0, 1, opts->opaque);
+    ok = run_step(sess, step, 0, opts, errp);
+    if (opts->step_end)
+        opts->step_end(step, opts->opaque);
+    return ok;
+}
+
+/* ---- metadata ---- */
+
+static bool
+plan_deletes(const struct st_plan *plan, const char *name)
+{
+    return plan->deletes && st_strv_contains(plan->deletes, name);
+}
+
+/* Apply @r to one snapshot; true in *changed when it named @r->from. */
+static void
+rename_in_snapshot(struct st_snapshot *snap, const struct st_plan_rename *r, bool *changed)
+{
+    struct st_snapshot_disk *sd = st_snapshot_find_disk(snap, r->disk);
+    CLEANUP_DOMAIN struct st_domain *then = NULL;
+    struct st_domain_disk *td;
+
+    if (sd && sd->source && same_file(sd->source, r->from)) {
+        free(sd->source);
+        sd->source = st_xstrdup(r->to);
+        *changed = true;
+    }
+    if (!(then = st_snapshot_get_domain(snap, NULL)))
+        return;
+    td = st_domain_find_disk(then, r->disk);
+    if (td && td->source && same_file(td->source, r->from) &&
+        st_domain_disk_set_source(then, td, r->to, NULL, NULL)) {
+        st_snapshot_set_domain(snap, then);
+        *changed = true;
+    }
+}
+
+static void
+warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
+{
+    st_warn("snapshot", "%s", err->msg);
+}
+
+static bool
+run_metadata(const struct st_store *store, const char *dom_name, const struct st_plan *plan,
+             struct st_error **errp)
+{
+    CLEANUP_DOMAIN struct st_domain *dom = NULL;
+    CLEANUP_TREE struct st_tree *tree = NULL;
+    bool dom_changed = false;
+
+    if (!(dom = st_store_domain_load(store, dom_name, errp)) ||
+        !(tree = st_store_tree_load(store, dom_name, 0, warn_cb, NULL, errp)))
+        return false;
+    for (size_t i = 0; i < plan->nrenames; i++) {
+        const struct st_plan_rename *r = &plan->renames[i];
+        struct st_domain_disk *dd = st_domain_find_disk(dom, r->disk);
+
+        if (dd && dd->source && same_file(dd->source, r->from)) {
+            if (!st_domain_disk_set_source(dom, dd, r->to, NULL, errp))
+                return false;
+            dom_changed = true;
+        }
+    }
+    if (dom_changed && !st_store_domain_save(store, dom, errp))
+        return false;
+    for (size_t t = 0; t < tree->n; t++) {
+        struct st_snapshot *snap = tree->nodes[t]->snap;
+        bool changed = false;
+
+        if (plan_deletes(plan, snap->name))
+            continue;
+        for (size_t i = 0; i < plan->nrenames; i++)
+            rename_in_snapshot(snap, &plan->renames[i], &changed);
+        for (size_t i = 0; i < plan->nreparents; i++) {
+            const struct st_plan_reparent *rp = &plan->reparents[i];
+
+            if (strcmp(rp->snapshot, snap->name) != 0)
+                continue;
+            if ((snap->parent == NULL) != (rp->parent == NULL) ||
+                (snap->parent && strcmp(snap->parent, rp->parent) != 0)) {
+                free(snap->parent);
+                snap->parent = rp->parent ? st_xstrdup(rp->parent) : NULL;
+                changed = true;
+            }
+        }
+        if (changed && !st_store_snapshot_save(store, dom_name, snap, errp))
+            return false;
+    }
+    if (plan->current_changes) {
+        struct st_tree_node *next =
+            plan->new_current ? st_tree_find(tree, plan->new_current) : NULL;
+
+        if (tree->current != next && !st_store_set_current(store, dom_name, tree, next, errp))
+            return false;
+    }
+    /* Leaves first (the plan's order), so that a crash in between
+     * leaves no snapshot whose parent is gone. */
+    for (size_t i = 0; plan->deletes && plan->deletes[i]; i++) {
+        if (st_tree_find(tree, plan->deletes[i]) &&
+            !st_store_snapshot_delete(store, dom_name, plan->deletes[i], errp))
+            return false;
+    }
+    return true;
+}
+
+/* ---- unlink ---- */
+
+struct ident {
+    dev_t dev;
+    ino_t ino;
+};
+
+static void
+add_chain_idents(const char *top, struct ident **ids, size_t *n)
+{
+    struct st_chain_opts opts = { .skip_allocation = true };
+    CLEANUP_CHAIN struct st_chain *chain = NULL;
+
+    if (!top || !(chain = st_chain_load(top, &opts, NULL)))
+        return;
+    for (size_t i = 0; i < chain->n_layers; i++) {
+        if (!chain->layers[i].exists)
+            continue;
+        *ids = st_xreallocarray(*ids, *n + 1, sizeof **ids);
+        (*ids)[*n].dev = chain->layers[i].dev;
+        (*ids)[(*n)++].ino = chain->layers[i].ino;
+    }
+}
+
+/* Every file the metadata names, and every file below those. */
+static bool
+referenced_files(const struct st_store *store, const char *dom_name, struct ident **ids,
+                 size_t *n, struct st_error **errp)
+{
+    CLEANUP_DOMAIN struct st_domain *dom = NULL;
+    CLEANUP_TREE struct st_tree *tree = NULL;
+
+    if (!(dom = st_store_domain_load(store, dom_name, errp)) ||
+        !(tree = st_store_tree_load(store, dom_name, 0, warn_cb, NULL, errp)))
+        return false;
+    for (size_t d = 0; d < dom->ndisks; d++)
+        add_chain_idents(dom->disks[d].source, ids, n);
+    for (size_t t = 0; t < tree->n; t++) {
+        const struct st_snapshot *snap = tree->nodes[t]->snap;
+        CLEANUP_DOMAIN struct st_domain *then = st_snapshot_get_domain(snap, NULL);
+
+        for (size_t d = 0; d < snap->ndisks; d++)
+            add_chain_idents(snap->disks[d].source, ids, n);
+        for (size_t d = 0; then && d < then->ndisks; d++)
+            add_chain_idents(then->disks[d].source, ids, n);
+    }
+    return true;
+}
+
+static bool
+run_unlink(const struct st_store *store, const char *dom, const struct st_plan *plan,
+           struct st_error **errp)
+{
+    CLEANUP_FREE struct ident *ids = NULL;
+    size_t n = 0;
+
+    if (!referenced_files(store, dom, &ids, &n, errp))
+        return false;
+    for (size_t u = 0; u < plan->nunlinks; u++) {
+        const char *path = plan->unlinks[u].path;
+        struct stat st;
+        bool named = false;
+
+        if (lstat(path, &st) < 0)
+            continue;   /* already gone: a repeated run */
+        if (stat(path, &st) == 0) {
+            for (size_t i = 0; i < n && !named; i++)
+                named = ids[i].dev == st.st_dev && ids[i].ino == st.st_ino;
+        }
+        if (named) {
+            st_warn("snapshot", "'%s' is kept: the metadata still names it or a file backs onto it",
+                    path);
+            continue;
+        }
+        if (unlink(path) < 0) {
+            st_error_set_errno(errp, errno, ST_E_IO, "cannot remove '%s'", path);
+            st_error_set_path(errp, path);
+            return false;
+        }
+        if (!st_path_fsync_dir(path, errp))
+            return false;
+        st_debug("removed '%s'", path);
+    }
+    return true;
+}
+
+/* ---- the phases ---- */
+
+bool
+st_delete_execute(const struct st_store *store, const char *dom, const struct st_plan *plan,
+                  struct json_object *journal_in, const struct st_delete_opts *opts,
+                  struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *journal = NULL;
+    CLEANUP_FREE char *phase = NULL;
+
+    if (journal_in) {
+        journal = json_object_get(journal_in);
+    } else {
+        struct json_object *detail;
+
+        journal = st_journal_new(ST_DELETE_OPERATION, plan->snapshot);
+        detail = st_json_get_object(journal, "detail");
+        json_object_object_add(detail, "plan", st_plan_to_json(plan));
+        json_object_object_add(detail, "done-steps", json_object_new_int64(0));
+        if (opts->verify) {
+            struct json_object *before = json_object_new_object();
+
+            /* Kept in the journal, so that a resumed run compares
+             * against the state before the first job. */
+            json_object_object_add(detail, "verify-before", before);
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan, before, errp))
+                return false;
+        }
+        /* The mark: from here on S is being deleted. */
+        if (!st_journal_write(store, dom, journal, errp))
+            return false;
+    }
+    phase = st_xstrdup(st_json_get_string(journal, "phase") ? st_json_get_string(journal, "phase")
+                                                             : "planned");
+    if (strcmp(phase, "planned") == 0 || strcmp(phase, "data") == 0) {
+        if (!st_journal_set_phase(store, dom, journal, "data", errp) ||
+            !run_data(store, dom, plan, journal, opts, errp))
+            return false;
+        if (!st_journal_set_phase(store, dom, journal, "metadata", errp))
+            return false;
+        free(phase);
+        phase = st_xstrdup("metadata");
+    }
+    if (strcmp(phase, "verify-failed") == 0) {
+        st_error_set(errp, ST_E_CONFLICT,
+                     "the delete of '%s' stopped because --verify found a view changed; its files are kept",
+                     plan->snapshot);
+        st_error_hint(errp, "inspect the files named in DOMAIN/journal, then remove the journal by hand");
+        return false;
+    }
+    if (strcmp(phase, "metadata") == 0) {
+        struct json_object *detail = st_json_get_object(journal, "detail");
+        struct json_object *before = detail ? st_json_get_object(detail, "verify-before") : NULL;
+
+        if (!run_metadata(store, dom, plan, errp))
+            return false;
+        st_op_crash_point("delete-metadata-done");
+        if (opts->verify && !before)
+            st_warn("snapshot", "cannot verify the delete of '%s': the interrupted run took no digests before it",
+                    plan->snapshot);
+        if (opts->verify && before) {
+            CLEANUP_JSON struct json_object *after = json_object_new_object();
+
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan, after, errp))
+                return false;
+            if (!st_delete_compare_views(before, after, errp)) {
+                st_journal_set_phase(store, dom, journal, "verify-failed", NULL);
+                return false;
+            }
+        }
+        if (!st_journal_set_phase(store, dom, journal, "unlink", errp))
+            return false;
+    }
+    if (!run_unlink(store, dom, plan, errp))
+        return false;
+    return st_journal_clear(store, dom, errp);
+}

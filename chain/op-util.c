@@ -1,0 +1,196 @@
+/* chain/op-util.c: overlays in flight, free file names, and the
+ * current-snapshot switch shared by the snapshot operations. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/deadline.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "qmp/blockdev.h"
+#include "chain/chain.h"
+#include "chain/op-util.h"
+
+ST_LOG_INIT("chain.op");
+
+void
+st_op_overlays_free(struct st_op_overlay *ovs, size_t n)
+{
+    if (!ovs)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(ovs[i].dev);
+        free(ovs[i].path);
+        free(ovs[i].node);
+    }
+    free(ovs);
+}
+
+bool
+st_op_overlays_discard(struct st_qmp *qmp, struct st_op_overlay *ovs, size_t n,
+                       struct st_error **errp)
+{
+    struct st_error *first = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        struct st_op_overlay *ov = &ovs[i];
+        struct st_error *err = NULL;
+
+        /* Close before unlinking: QSD must not keep writing to a file
+         * that is gone. */
+        if (ov->node && qmp) {
+            if (!st_qmp_blockdev_del_layer(qmp, ov->node, &err)) {
+                st_debug("abort: cannot close node %s: %s", ov->node, err->msg);
+                if (!first)
+                    first = err;
+                else
+                    st_error_free(err);
+                /* An open node we cannot close: keep the file, the
+                 * journal still names it. */
+                continue;
+            }
+            free(ov->node);
+            ov->node = NULL;
+        }
+        if (ov->created) {
+            if (unlink(ov->path) < 0 && errno != ENOENT) {
+                st_error_set_errno(&err, errno, ST_E_IO, "cannot remove overlay '%s'", ov->path);
+                st_error_set_path(&err, ov->path);
+                if (!first)
+                    first = err;
+                else
+                    st_error_free(err);
+                continue;
+            }
+            st_debug("abort: removed %s", ov->path);
+            ov->created = false;
+        }
+    }
+    if (first) {
+        st_error_propagate(errp, first);
+        return false;
+    }
+    return true;
+}
+
+static bool
+same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static bool
+domain_names(const struct st_domain *dom, const char *path)
+{
+    for (size_t i = 0; dom && i < dom->ndisks; i++)
+        if (dom->disks[i].source && same_file(dom->disks[i].source, path))
+            return true;
+    return false;
+}
+
+bool
+st_op_name_taken(const char *path, const struct st_domain *dom, const struct st_tree *tree,
+                 char *const *extra)
+{
+    if (st_path_exists(path))
+        return true;
+    for (size_t i = 0; extra && extra[i]; i++)
+        if (strcmp(extra[i], path) == 0)
+            return true;
+    if (domain_names(dom, path))
+        return true;
+    for (size_t i = 0; tree && i < tree->n; i++) {
+        const struct st_snapshot *s = tree->nodes[i]->snap;
+        CLEANUP_DOMAIN struct st_domain *sd = NULL;
+
+        for (size_t d = 0; d < s->ndisks; d++)
+            if (s->disks[d].source && strcmp(s->disks[d].source, path) == 0)
+                return true;
+        if (s->domain && (sd = st_snapshot_get_domain(s, NULL)) && domain_names(sd, path))
+            return true;
+    }
+    return false;
+}
+
+bool
+st_op_save_as_current(const struct st_store *store, const char *dom, struct st_snapshot *snap,
+                      const char *previous, struct st_error **errp)
+{
+    CLEANUP_FREE char *prev_path = NULL;
+    CLEANUP_SNAPSHOT struct st_snapshot *prev = NULL;
+    struct st_error *err = NULL;
+
+    snap->current = true;
+    if (!st_store_snapshot_save(store, dom, snap, errp))
+        return false;
+    if (!previous || strcmp(previous, snap->name) == 0)
+        return true;
+    prev_path = st_store_snapshot_path(store, dom, previous);
+    if (!(prev = st_snapshot_load(prev_path, ST_SNAPSHOT_PARSE_INTERNAL, &err))) {
+        if (err->errnum == ENOENT) {
+            st_error_free(err);
+            return true;
+        }
+        st_error_propagate(errp, err);
+        return false;
+    }
+    if (!prev->current)
+        return true;
+    prev->current = false;
+    return st_store_snapshot_save(store, dom, prev, errp);
+}
+
+bool
+st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp)
+{
+    for (size_t i = 0; i < chain->n_layers; i++) {
+        const struct st_layer *l = &chain->layers[i];
+
+        for (size_t f = 0; f < l->n_faults; f++) {
+            switch (l->faults[f].code) {
+            case ST_FAULT_BACKING_SMALLER:
+            case ST_FAULT_BACKING_LARGER:
+            case ST_FAULT_DIRTY:
+            case ST_FAULT_BAD_TABLE:
+                /* 'chain check' reports these; QEMU reads the data right. */
+                continue;
+            default:
+                st_error_set(errp, ST_E_CHAIN, "disk '%s': %s", dev, l->faults[f].message);
+                st_error_set_path(errp, l->path);
+                st_error_hint(errp, "'strata chain check %s' lists every fault of this chain",
+                              chain->layers[0].path);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+void
+st_op_crash_point(const char *where)
+{
+    const char *want = getenv("STRATA_TEST_CRASH");
+
+    if (want && strcmp(want, where) == 0) {
+        st_debug("STRATA_TEST_CRASH: dying at '%s'", where);
+        raise(SIGKILL);
+    }
+}
+
+int64_t
+st_op_now_us(void)
+{
+    return st_now_ns() / 1000;
+}

@@ -1,0 +1,86 @@
+/* chain/op-util.h: what snapshot-create, snapshot-revert and recover
+ * share: the new overlays an operation puts into QSD (and takes out
+ * again on abort), the "is this file name free" check over files and
+ * metadata, and writing a snapshot as the new current one. */
+#ifndef ST_CHAIN_OP_UTIL_H
+#define ST_CHAIN_OP_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "qmp/client.h"
+#include "xml/domain.h"
+#include "xml/snapshot.h"
+#include "chain/store.h"
+#include "chain/tree.h"
+
+/* One disk's new overlay during an operation. */
+struct st_op_overlay {
+    char *dev;                  /* owned; the disk's target */
+    char *path;                 /* owned; absolute */
+    char *node;                 /* owned; its format node in QSD, NULL until open */
+    bool created;               /* strata made the file: only then does abort remove it */
+};
+
+/* Free the fields of @n overlays and the array. */
+void st_op_overlays_free(struct st_op_overlay *ovs, size_t n);
+
+/**
+ * st_op_overlays_discard:
+ * @qmp: QSD holding the nodes, or NULL when it is gone
+ *
+ * The abort path: blockdev-del every open overlay node, then unlink the
+ * files strata created (never a reused one).  Keeps going after an
+ * error and returns the first one.
+ */
+bool st_op_overlays_discard(struct st_qmp *qmp, struct st_op_overlay *ovs, size_t n,
+                            struct st_error **errp);
+
+/**
+ * st_op_name_taken:
+ *
+ * True when @path exists or names a file that metadata of the domain
+ * mentions (the domain's disks, every snapshot's disks and embedded
+ * <domain>), so a new overlay there would alias a file that is or was
+ * part of a chain.  @extra (NULL-terminated, may be NULL) are names
+ * this operation already picked.
+ */
+bool st_op_name_taken(const char *path, const struct st_domain *dom, const struct st_tree *tree,
+                      char *const *extra);
+
+/**
+ * st_op_save_as_current:
+ * @snap: written with <active>1</active>
+ * @previous: name of the snapshot that was current before, or NULL
+ *
+ * Write @snap as the current snapshot, then rewrite @previous unmarked
+ * (st_store_set_current()'s order: a crash in between leaves two
+ * marks, which the loader resolves).  Idempotent, so recovery can run
+ * it again.  A @previous that no longer exists is not an error.
+ */
+bool st_op_save_as_current(const struct st_store *store, const char *dom,
+                           struct st_snapshot *snap, const char *previous,
+                           struct st_error **errp);
+
+struct st_chain;
+/**
+ * st_op_check_chain:
+ * @dev: the disk, for the message
+ *
+ * Refuse (ST_E_CHAIN, naming the file and the fault) a chain that QSD
+ * must not open: a missing or looping file, an unrecorded backing
+ * format, a corrupt, encrypted or unsupported layer.  The same rule as
+ * st_session_open_chain(), for operations that open only the top.
+ */
+bool st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp);
+
+/* Crash injection for the recovery tests: when $STRATA_TEST_CRASH
+ * equals @where, the process kills itself with SIGKILL right here, as
+ * a power cut or an OOM kill would (no cleanup runs). */
+void st_op_crash_point(const char *where);
+
+/* Monotonic microseconds, for the timings operations report. */
+int64_t st_op_now_us(void);
+
+#endif

@@ -1,0 +1,379 @@
+/* cli/cmd-delete.c: snapshot-delete with data: plan the merges
+ * (chain/plan.c), print them with --dry-run, or run them
+ * (chain/op-delete.c) with a progress bar.  --metadata alone stays in
+ * cmd-snapshot.c, which touches no file. */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/compiler.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "common/xalloc.h"
+#include "chain/delete-world.h"
+#include "chain/journal.h"
+#include "chain/op-delete.h"
+#include "chain/plan.h"
+#include "chain/store.h"
+#include "chain/tree.h"
+#include "cli/commands.h"
+
+ST_LOG_INIT("cli.delete");
+
+enum {
+    O_CURRENT = 256, O_METADATA, O_CHILDREN, O_CHILDREN_ONLY, O_DRY_RUN, O_NO_STREAM,
+    O_SPEED, O_NO_WAIT, O_VERIFY, O_TIMEOUT,
+};
+
+static const struct option delete_opts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "current", no_argument, NULL, O_CURRENT },
+    { "metadata", no_argument, NULL, O_METADATA },
+    { "children", no_argument, NULL, O_CHILDREN },
+    { "children-only", no_argument, NULL, O_CHILDREN_ONLY },
+    { "dry-run", no_argument, NULL, O_DRY_RUN },
+    { "no-stream", no_argument, NULL, O_NO_STREAM },
+    { "speed", required_argument, NULL, O_SPEED },
+    { "no-wait", no_argument, NULL, O_NO_WAIT },
+    { "verify", no_argument, NULL, O_VERIFY },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
+    { NULL, 0, NULL, 0 },
+};
+
+struct delete_args {
+    const char *dom;
+    const char *snap;
+    bool current, metadata, children, children_only, dry_run, no_stream, no_wait, verify;
+    int64_t speed;
+    int timeout_ms;
+};
+
+/* Returns 0 to go on, 1 after --help or --metadata (handled), -1 on error. */
+static int
+parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_error **errp)
+{
+    int c;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", delete_opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            cli_command_help(cli);
+            return 1;
+        case O_CURRENT: a->current = true; break;
+        case O_METADATA: a->metadata = true; break;
+        case O_CHILDREN: a->children = true; break;
+        case O_CHILDREN_ONLY: a->children_only = true; break;
+        case O_DRY_RUN: a->dry_run = true; break;
+        case O_NO_STREAM: a->no_stream = true; break;
+        case O_NO_WAIT: a->no_wait = true; break;
+        case O_VERIFY: a->verify = true; break;
+        case O_TIMEOUT: {
+            char *end;
+            long secs = strtol(optarg, &end, 10);
+
+            /* An active commit under heavy writes may never become
+             * ready (SPEC §4): bound each job, then cancel it cleanly. */
+            if (*end || secs <= 0 || secs > 24 * 3600)
+                return cli_usage(cli, errp, "--timeout wants seconds between 1 and 86400, not '%s'",
+                                 optarg);
+            a->timeout_ms = (int) secs * 1000;
+            break;
+        }
+        case O_SPEED: {
+            char *end;
+
+            a->speed = strtoll(optarg, &end, 10);
+            if (*end || a->speed <= 0)
+                return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
+                                 optarg);
+            break;
+        }
+        default:
+            return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        a->dom = argv[optind++];
+    if (optind < argc)
+        a->snap = argv[optind++];
+    if (optind < argc)
+        return cli_usage(cli, errp, "unexpected argument '%s'", argv[optind]);
+    if (!a->dom)
+        return cli_usage(cli, errp, "missing argument");
+    if (a->children && a->children_only)
+        return cli_usage(cli, errp, "--children and --children-only are mutually exclusive");
+    if (a->snap && a->current)
+        return cli_usage(cli, errp, "give a snapshot name or --current, not both");
+    if (!a->snap && !a->current)
+        return cli_usage(cli, errp, "missing snapshot name (or --current)");
+    if (a->metadata && (a->dry_run || a->no_stream || a->speed || a->verify || a->timeout_ms))
+        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream, --speed, --timeout and --verify do not apply");
+    return 0;
+}
+
+static enum st_plan_mode
+mode_of(const struct delete_args *a)
+{
+    if (a->children)
+        return ST_PLAN_CHILDREN;
+    if (a->children_only)
+        return ST_PLAN_CHILDREN_ONLY;
+    return ST_PLAN_ONE;
+}
+
+static char *
+human(uint64_t bytes)
+{
+    static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    double v = (double) bytes;
+    size_t u = 0;
+
+    if (bytes < 1024)
+        return st_xasprintf("%" PRIu64 " bytes", bytes);
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    return st_xasprintf("%" PRIu64 " bytes (%.1f %s)", bytes, v, units[u]);
+}
+
+static void
+print_plan(FILE *out, const char *dom, const struct st_plan *p)
+{
+    CLEANUP_FREE char *total = human(p->bytes);
+
+    fprintf(out, "Plan to delete snapshot %s%s of domain %s:\n", p->snapshot,
+            p->mode == ST_PLAN_CHILDREN ? " and its descendants" :
+            p->mode == ST_PLAN_CHILDREN_ONLY ? "'s descendants" : "", dom);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const struct st_plan_step *s = &p->steps[i];
+        CLEANUP_FREE char *b = human(s->bytes);
+
+        if (s->kind == ST_PLAN_COMMIT)
+            fprintf(out, "  %s: %s %s into %s, %s\n", s->disk,
+                    s->active ? "active commit (pivot) of" : "commit", s->top, s->base, b);
+        else
+            fprintf(out, "  %s: stream %s into %s, which then backs onto %s, %s\n", s->disk,
+                    s->base, s->top, s->new_backing ? s->new_backing : "nothing", b);
+    }
+    for (size_t i = 0; p->deletes && p->deletes[i]; i++)
+        fprintf(out, "  metadata: remove snapshot %s\n", p->deletes[i]);
+    for (size_t i = 0; i < p->nreparents; i++)
+        fprintf(out, "  metadata: %s's parent becomes %s\n", p->reparents[i].snapshot,
+                p->reparents[i].parent ? p->reparents[i].parent : "none (a root)");
+    if (p->current_changes)
+        fprintf(out, "  metadata: current snapshot becomes %s\n",
+                p->new_current ? p->new_current : "none");
+    for (size_t i = 0; i < p->nrenames; i++)
+        fprintf(out, "  metadata: %s: %s is named instead of %s\n", p->renames[i].disk,
+                p->renames[i].to, p->renames[i].from);
+    for (size_t i = 0; i < p->nunlinks; i++)
+        fprintf(out, "  unlink: %s%s\n", p->unlinks[i].path,
+                p->unlinks[i].discard ? " (discarded, not copied)" : "");
+    fprintf(out, "Bytes to copy: %s (always commit: %" PRIu64 ", always stream: %" PRIu64 ")\n",
+            total, p->bytes_always_commit, p->bytes_always_stream);
+}
+
+struct bar {
+    struct st_progress p;
+    bool enabled;
+    char *label;
+};
+
+static void
+step_begin(const struct st_plan_step *s, size_t i, size_t n, void *opaque)
+{
+    struct bar *b = opaque;
+
+    free(b->label);
+    b->label = st_xasprintf("%s %s (%zu/%zu)", s->kind == ST_PLAN_COMMIT ? "commit" : "stream",
+                            s->disk, i + 1, n);
+    st_progress_begin(&b->p, b->label, b->enabled);
+}
+
+static void
+step_end(const struct st_plan_step *s ST_UNUSED, void *opaque)
+{
+    struct bar *b = opaque;
+
+    st_progress_end(&b->p);
+}
+
+static void
+step_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    struct bar *b = opaque;
+
+    st_progress_update(&b->p, done, total);
+}
+
+static void
+warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
+{
+    st_warn("snapshot", "%s", err->msg);
+}
+
+static int
+finish(struct cli *cli, const struct st_plan *p)
+{
+    struct json_object *j = json_object_new_object();
+    struct json_object *arr = json_object_new_array();
+
+    for (size_t i = 0; p->deletes && p->deletes[i]; i++)
+        json_object_array_add(arr, json_object_new_string(p->deletes[i]));
+    json_object_object_add(j, "deleted", arr);
+    json_object_object_add(j, "plan", st_plan_to_json(p));
+    cli_set_result(cli, j);
+    if (p->mode == ST_PLAN_CHILDREN_ONLY)
+        fprintf(cli->out, "Domain snapshot %s children deleted\n", p->snapshot);
+    else
+        fprintf(cli->out, "Domain snapshot %s deleted\n", p->snapshot);
+    return 0;
+}
+
+static int
+show_plan(struct cli *cli, const char *dom, const struct st_plan *p)
+{
+    print_plan(cli->out, dom, p);
+    cli_set_result(cli, st_plan_to_json(p));
+    return 0;
+}
+
+int
+cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_error **errp)
+{
+    struct delete_args a = { 0 };
+    CLEANUP_STORE struct st_store *store = NULL;
+    CLEANUP_CLOSE int lock = -1;
+    CLEANUP_DOMAIN struct st_domain *dom = NULL;
+    CLEANUP_TREE struct st_tree *tree = NULL;
+    CLEANUP_JSON struct json_object *journal = NULL;
+    CLEANUP_PLAN struct st_plan *plan = NULL;
+    CLEANUP_DELETE_WORLD struct st_delete_world *world = NULL;
+    struct st_error *err = NULL;
+    struct bar bar = { .enabled = st_progress_wanted(cli->json) };
+    struct st_delete_opts opts = {
+        .run_root = cli->run_dir, .step_begin = step_begin, .step_end = step_end,
+        .progress = step_progress, .opaque = &bar,
+    };
+    const char *name;
+    int r = parse(cli, argc, argv, &a, errp);
+    bool ok;
+
+    if (r)
+        return r < 0 ? -1 : 0;
+    opts.speed = a.speed;
+    opts.verify = a.verify;
+    opts.timeout_ms = a.timeout_ms;
+
+    if (!(store = st_store_open(cli->state_dir, false, errp)))
+        return -1;
+    if (!st_store_domain_exists(store, a.dom)) {
+        st_domain_free(st_store_domain_load(store, a.dom, errp));
+        return -1;
+    }
+    /* Metadata alone is cmd-snapshot.c's, but not while a delete with
+     * data is half done: its plan names these snapshots. */
+    if (a.metadata) {
+        if (!st_journal_refuse_if_pending(store, a.dom, errp))
+            return -1;
+        return cmd_snapshot_delete(cli, argc, argv, errp);
+    }
+    if (!a.dry_run && (lock = st_store_lock(store, a.dom, !a.no_wait, errp)) < 0)
+        return -1;
+    if (!(dom = st_store_domain_load(store, a.dom, errp)) ||
+        !(tree = st_store_tree_load(store, a.dom, 0, warn_cb, NULL, errp)))
+        return -1;
+
+    /* An interrupted delete: only that delete may run, and it resumes. */
+    journal = st_journal_read(store, a.dom, &err);
+    if (err) {
+        st_error_propagate(errp, err);
+        return -1;
+    }
+    if (journal) {
+        if (!(plan = st_delete_journal_plan(journal, errp))) {
+            if (errp && *errp)
+                return -1;
+            st_journal_refuse_if_pending(store, a.dom, errp);
+            return -1;
+        }
+        if ((a.snap && strcmp(a.snap, plan->snapshot) != 0) || plan->mode != mode_of(&a)) {
+            st_error_set(errp, ST_E_CONFLICT,
+                         "domain '%s': the delete of snapshot '%s' (%s) was interrupted and must be finished first",
+                         a.dom, plan->snapshot, st_plan_mode_name(plan->mode));
+            st_error_hint(errp, "run 'strata snapshot-delete %s %s%s' again to finish it", a.dom,
+                          plan->snapshot,
+                          plan->mode == ST_PLAN_CHILDREN ? " --children" :
+                          plan->mode == ST_PLAN_CHILDREN_ONLY ? " --children-only" : "");
+            return -1;
+        }
+        st_debug("resuming the interrupted delete of '%s' (phase %s)", plan->snapshot,
+                 st_json_get_string(journal, "phase"));
+        if (a.dry_run)
+            return show_plan(cli, a.dom, plan);
+        ok = st_delete_execute(store, a.dom, plan, journal, &opts, errp);
+        free(bar.label);
+        return ok ? finish(cli, plan) : -1;
+    }
+
+    if (a.snap) {
+        if (!st_tree_find(tree, a.snap)) {
+            st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no snapshot named '%s'", a.dom,
+                         a.snap);
+            st_error_hint(errp, "'strata snapshot-list %s' shows its snapshots", a.dom);
+            return -1;
+        }
+        name = a.snap;
+    } else if (tree->current) {
+        name = tree->current->snap->name;
+    } else {
+        st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no current snapshot", a.dom);
+        return -1;
+    }
+    if (!(world = st_delete_world_load(dom, tree, errp)))
+        return -1;
+    /* A file S names is gone: merging would guess; say so instead. */
+    for (size_t d = 0; mode_of(&a) == ST_PLAN_ONE && d < dom->ndisks; d++) {
+        size_t si = (size_t) st_delete_world_find_snap(world, name);
+        const char *gone = st_delete_world_missing(world, si, d);
+
+        if (gone) {
+            st_error_set(errp, ST_E_NOT_FOUND,
+                         "snapshot '%s': disk '%s': '%s' does not exist or cannot be read, so its layer cannot be merged",
+                         name, dom->disks[d].target, gone);
+            st_error_set_path(errp, gone);
+            st_error_hint(errp, "restore the file, or remove only the metadata with 'strata snapshot-delete %s %s --metadata'",
+                          a.dom, name);
+            return -1;
+        }
+    }
+    {
+        struct st_plan_opts popts = {
+            .target = (size_t) st_delete_world_find_snap(world, name),
+            .mode = mode_of(&a), .no_stream = a.no_stream,
+        };
+
+        if (!(plan = st_plan_delete(st_delete_world_input(world), &popts, errp))) {
+            st_error_prepend(errp, "snapshot '%s': ", name);
+            return -1;
+        }
+    }
+    if (a.dry_run)
+        return show_plan(cli, a.dom, plan);
+    ok = st_delete_execute(store, a.dom, plan, NULL, &opts, errp);
+    free(bar.label);
+    if (!ok) {
+        st_error_prepend(errp, "snapshot '%s': ", name);
+        return -1;
+    }
+    return finish(cli, plan);
+}
