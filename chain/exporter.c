@@ -20,7 +20,6 @@
 #include "qmp/blockdev.h"
 #include "qmp/export.h"
 #include "chain/exporter.h"
-#include "chain/remote.h"
 
 ST_LOG_INIT("chain.exporter");
 
@@ -508,7 +507,7 @@ st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
 
     if (!(before = st_qmp_graph_read(qmp, errp)))
         goto fail;
-    if (!(e.node = st_remote_open_chain(ex->sess, v->path, v->format, false, errp))) {
+    if (!(e.node = st_session_open_chain(ex->sess, v->path, v->format, false, errp))) {
         st_error_prepend(errp, "disk '%s'%s%s: ", v->dev, v->snapshot ? " at snapshot " : "",
                          v->snapshot ? v->snapshot : "");
         goto fail;

@@ -9,7 +9,6 @@
 #include "common/xalloc.h"
 #include "qmp/export.h"
 #include "chain/live.h"
-#include "chain/remote.h"
 #include "chain/view.h"
 
 ST_LOG_INIT("chain.live");
@@ -68,7 +67,7 @@ st_live_start(const struct st_store *store, const char *run_root, const char *do
         CLEANUP_FREE char *node = NULL;
         struct st_export e;
 
-        if (!(node = st_remote_open_chain(sess, views.v[i].path, views.v[i].format, true,
+        if (!(node = st_session_open_chain(sess, views.v[i].path, views.v[i].format, true,
                                            errp))) {
             st_error_prepend(errp, "disk '%s': ", views.v[i].dev);
             goto fail;

@@ -2,15 +2,15 @@
  * may name an NBD export as its backing file
  * ('qemu-img create -b nbd+unix:///NAME?socket=PATH -F raw'): a base kept
  * on a remote server (nbdkit, qemu-nbd, another QSD).  chain/chain.c
- * reports such a backing string and does not follow it; this module
- * opens it through QSD's nbd driver as the bottom of the chain. */
+ * reports such a backing string and does not follow it;
+ * st_session_open_chain() opens it through QSD's nbd driver as the
+ * bottom of the chain, with the URI parsed here. */
 #ifndef ST_CHAIN_REMOTE_H
 #define ST_CHAIN_REMOTE_H
 
 #include <stdbool.h>
 
 #include "common/error.h"
-#include "chain/session.h"
 
 /**
  * st_remote_parse_uri:
@@ -20,16 +20,5 @@
  * Returns: false (no error) when @uri is not of that form.  Pure.
  */
 bool st_remote_parse_uri(const char *uri, char **name, char **socket);
-
-/**
- * st_remote_open_chain:
- *
- * st_session_open_chain() that also accepts a chain whose bottom
- * layer's backing is an NBD URI as above, opened read-only with the
- * recorded backing format (raw when none is recorded) and reused when
- * already open.  Other chains go to st_session_open_chain() unchanged.
- */
-char *st_remote_open_chain(struct st_session *sess, const char *path, const char *format,
-                           bool writable, struct st_error **errp);
 
 #endif

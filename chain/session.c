@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "chain/chain.h"
+#include "chain/remote.h"
 #include "chain/session.h"
 
 ST_LOG_INIT("chain.session");
@@ -181,9 +182,11 @@ st_session_find_node(struct st_session *sess, const char *path, struct st_error 
 }
 
 /* Faults that make a layer unsafe to open (the others are reported by
- * 'chain check' but do not stop QEMU from reading the data right). */
+ * 'chain check' but do not stop QEMU from reading the data right).  An
+ * NBD backing of the bottom layer (@remote) is opened through QSD's nbd
+ * driver, so its "unsupported-backing" does not count. */
 static bool
-fault_blocks_open(enum st_fault_code code)
+fault_blocks_open(const struct st_chain *chain, size_t i, enum st_fault_code code, bool remote)
 {
     switch (code) {
     case ST_FAULT_BACKING_SMALLER:
@@ -191,9 +194,39 @@ fault_blocks_open(enum st_fault_code code)
     case ST_FAULT_DIRTY:
     case ST_FAULT_BAD_TABLE:
         return false;
+    case ST_FAULT_UNSUPPORTED_BACKING:
+        return !(remote && i == chain->n_layers - 1);
     default:
         return true;
     }
+}
+
+/* Open the NBD export that @bottom names as its backing (read-only,
+ * with the recorded format, raw when none), or find it already open.
+ * Returns: the owned node name, or NULL with @errp set. */
+static char *
+open_remote_base(struct st_session *sess, const struct st_qmp_graph *g,
+                 const struct st_layer *bottom, const char *export, const char *sock,
+                 struct st_error **errp)
+{
+    CLEANUP_FREE char *node = st_session_node_name(bottom->backing);
+    CLEANUP_STRV char **opened = NULL;
+    struct st_qmp_layer nl = {
+        .path = sock,
+        .format = bottom->backing_format ? bottom->backing_format : "raw",
+        .nbd_export = export,
+        .node_name = node,
+        .read_only = true,
+    };
+
+    if (st_qmp_graph_find(g, node))
+        return ST_STEAL(&node);
+    if (!(opened = st_qmp_blockdev_open_chain(st_session_qmp(sess), &nl, 1, "nbd", errp))) {
+        st_error_prepend(errp, "remote base '%s' of '%s': ", bottom->backing, bottom->path);
+        return NULL;
+    }
+    st_debug("opened remote base %s as %s", bottom->backing, node);
+    return ST_STEAL(&node);
 }
 
 char *
@@ -204,18 +237,26 @@ st_session_open_chain(struct st_session *sess, const char *path, const char *for
     CLEANUP_CHAIN struct st_chain *chain = NULL;
     CLEANUP_QMP_GRAPH struct st_qmp_graph *g = NULL;
     CLEANUP_FREE struct st_qmp_layer *layers = NULL;
+    CLEANUP_FREE char *remote_export = NULL;
+    CLEANUP_FREE char *remote_sock = NULL;
+    CLEANUP_FREE char *remote_node = NULL;
     CLEANUP_STRV char **names = NULL;
     CLEANUP_STRV char **opened = NULL;
+    const struct st_layer *bottom;
     const char *below = NULL;
+    bool remote;
     size_t n_new;
 
     if (!(chain = st_chain_load(path, &copts, errp)))
         return NULL;
+    bottom = &chain->layers[chain->n_layers - 1];
+    remote = bottom->backing && !bottom->backing_resolved &&
+             st_remote_parse_uri(bottom->backing, &remote_export, &remote_sock);
     for (size_t i = 0; i < chain->n_layers; i++) {
         const struct st_layer *l = &chain->layers[i];
 
         for (size_t f = 0; f < l->n_faults; f++) {
-            if (!fault_blocks_open(l->faults[f].code))
+            if (!fault_blocks_open(chain, i, l->faults[f].code, remote))
                 continue;
             st_error_set(errp, ST_E_CHAIN, "chain of '%s': %s", path, l->faults[f].message);
             st_error_set_path(errp, l->path);
@@ -245,6 +286,11 @@ st_session_open_chain(struct st_session *sess, const char *path, const char *for
             }
         }
         return st_xstrdup(below);
+    }
+    if (!below && remote) {
+        if (!(remote_node = open_remote_base(sess, g, bottom, remote_export, remote_sock, errp)))
+            return NULL;
+        below = remote_node;
     }
 
     layers = st_xcalloc(n_new, sizeof *layers);
