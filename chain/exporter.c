@@ -327,6 +327,21 @@ st_exporter_free(struct st_exporter *ex)
     free(ex);
 }
 
+struct json_object *
+st_export_to_json(const struct st_export *e)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "id", json_object_new_string(e->id));
+    json_object_object_add(o, "name", json_object_new_string(e->name));
+    json_object_object_add(o, "uri", json_object_new_string(e->uri));
+    json_object_object_add(o, "disk", st_json_string_or_null(e->disk));
+    json_object_object_add(o, "snapshot", st_json_string_or_null(e->snapshot));
+    json_object_object_add(o, "writable", json_object_new_boolean(e->writable));
+    json_object_object_add(o, "node", st_json_string_or_null(e->node));
+    return o;
+}
+
 void
 st_export_clear(struct st_export *e)
 {

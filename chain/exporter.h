@@ -116,6 +116,9 @@ struct st_export {
     char **opened;                  /* nodes opened for it, top-down; owned strv */
 };
 void st_export_clear(struct st_export *e);
+/* {"id", "name", "uri", "disk", "snapshot", "writable", "node"}: the
+ * form 'start', 'status' and 'export' print; new reference. */
+struct json_object *st_export_to_json(const struct st_export *e);
 
 /**
  * st_exporter_add:

@@ -88,21 +88,6 @@ fail:
 }
 
 static struct json_object *
-export_json(const struct st_export *e)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "id", json_object_new_string(e->id));
-    json_object_object_add(o, "name", json_object_new_string(e->name));
-    json_object_object_add(o, "uri", json_object_new_string(e->uri));
-    json_object_object_add(o, "disk", st_json_string_or_null(e->disk));
-    json_object_object_add(o, "snapshot", st_json_string_or_null(e->snapshot));
-    json_object_object_add(o, "writable", json_object_new_boolean(e->writable));
-    json_object_object_add(o, "node", st_json_string_or_null(e->node));
-    return o;
-}
-
-static struct json_object *
 jobs_json(struct st_qmp *qmp, struct st_error **errp)
 {
     CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
@@ -152,7 +137,7 @@ exports_json(struct st_exporter *ex, struct st_error **errp)
         for (size_t k = 0; id && k < n && !o; k++) {
             if (strcmp(rec[k].id, id) != 0)
                 continue;
-            o = export_json(&rec[k]);
+            o = st_export_to_json(&rec[k]);
             /* The live node: a commit or revert may have moved the export. */
             json_object_object_add(o, "node", st_json_string_or_null(node));
         }

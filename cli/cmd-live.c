@@ -94,21 +94,6 @@ open_domain(struct cli *cli, const char *dom, struct st_error **errp)
     return ST_STEAL(&store);
 }
 
-static struct json_object *
-export_json(const struct st_export *e)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "id", json_object_new_string(e->id));
-    json_object_object_add(o, "name", json_object_new_string(e->name));
-    json_object_object_add(o, "uri", json_object_new_string(e->uri));
-    json_object_object_add(o, "disk", st_json_string_or_null(e->disk));
-    json_object_object_add(o, "snapshot", st_json_string_or_null(e->snapshot));
-    json_object_object_add(o, "writable", json_object_new_boolean(e->writable));
-    json_object_object_add(o, "node", st_json_string_or_null(e->node));
-    return o;
-}
-
 int
 cmd_start(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -149,7 +134,7 @@ cmd_start(struct cli *cli, int argc, char **argv, struct st_error **errp)
     v = st_exporter_list(ex, &n);
     for (size_t i = 0; i < n; i++) {
         fprintf(cli->out, "%s %s\n", v[i].disk, v[i].uri);
-        json_object_array_add(arr, export_json(&v[i]));
+        json_object_array_add(arr, st_export_to_json(&v[i]));
         st_export_clear(&v[i]);
     }
     free(v);
@@ -248,7 +233,7 @@ add_export_qsd(struct cli *cli, const char *dom, struct json_object *s)
     v = st_exporter_list(ex, &n);
     for (size_t i = 0; i < n; i++) {
         fprintf(cli->out, "  %-16s %-10s %s\n", v[i].name, "read-only", v[i].uri);
-        json_object_array_add(arr, export_json(&v[i]));
+        json_object_array_add(arr, st_export_to_json(&v[i]));
         st_export_clear(&v[i]);
     }
     free(v);
@@ -459,7 +444,7 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
         nadded++;
         fprintf(a.foreground && !cli->json ? stdout : cli->out, "%s %s\n", added[i].name,
                 added[i].uri);
-        json_object_array_add(arr, export_json(&added[i]));
+        json_object_array_add(arr, st_export_to_json(&added[i]));
     }
     o = json_object_new_object();
     json_object_object_add(o, "domain", json_object_new_string(a.dom));
