@@ -43,7 +43,7 @@ static const struct command commands[] = {
     { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
       "make each disk a new overlay on the snapshot's point in time" },
     { "recover", cmd_recover, "DOMAIN [--no-wait]",
-      "finish or roll back an interrupted snapshot-create or snapshot-revert" },
+      "finish or roll back an interrupted snapshot-create, -revert or -delete" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
       "print or set the current snapshot" },
     { "snapshot-delete", cmd_snapshot_delete_merge,
