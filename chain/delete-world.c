@@ -93,6 +93,8 @@ add_file(struct wdisk *wd, const char *path, const char *format, unsigned depth)
     wd->inos[i] = st.st_ino;
     wd->files[i].backing = -1;
     wd->files[i].allocated = l->has_alloc ? l->allocated_bytes : l->file_size;
+    /* A static string: the layer's own copy dies with the chain. */
+    wd->files[i].format = l->format && strcmp(l->format, "raw") == 0 ? "raw" : "qcow2";
     if (l->backing_resolved && l->backing_format) {
         b = add_file(wd, l->backing_resolved, l->backing_format, depth + 1);
         wd->files[i].backing = b;

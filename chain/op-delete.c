@@ -431,13 +431,17 @@ rename_in_snapshot(struct st_snapshot *snap, const struct st_plan_rename *r, boo
     if (sd && sd->source && same_file(sd->source, r->from)) {
         free(sd->source);
         sd->source = st_xstrdup(r->to);
+        if (sd->format && r->format) {
+            free(sd->format);
+            sd->format = st_xstrdup(r->format);
+        }
         *changed = true;
     }
     if (!(then = st_snapshot_get_domain(snap, NULL)))
         return;
     td = st_domain_find_disk(then, r->disk);
     if (td && td->source && same_file(td->source, r->from) &&
-        st_domain_disk_set_source(then, td, r->to, NULL, NULL)) {
+        st_domain_disk_set_source(then, td, r->to, r->format, NULL)) {
         st_snapshot_set_domain(snap, then);
         *changed = true;
     }
@@ -465,7 +469,7 @@ run_metadata(const struct st_store *store, const char *dom_name, const struct st
         struct st_domain_disk *dd = st_domain_find_disk(dom, r->disk);
 
         if (dd && dd->source && same_file(dd->source, r->from)) {
-            if (!st_domain_disk_set_source(dom, dd, r->to, NULL, errp))
+            if (!st_domain_disk_set_source(dom, dd, r->to, r->format, errp))
                 return false;
             dom_changed = true;
         }

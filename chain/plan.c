@@ -50,6 +50,7 @@ st_plan_free(struct st_plan *plan)
         free(plan->renames[i].disk);
         free(plan->renames[i].from);
         free(plan->renames[i].to);
+        free(plan->renames[i].format);
     }
     free(plan->renames);
     for (size_t i = 0; i < plan->nreparents; i++) {
@@ -90,12 +91,18 @@ add_step(struct st_plan *p, enum st_plan_step_kind kind, const char *disk, const
 }
 
 static void
-add_rename(struct st_plan *p, const char *disk, const char *from, const char *to)
+add_rename(struct st_plan *p, const struct st_plan_disk *d, int from, int to)
 {
+    const char *fmt = d->files[to].format;
+
     p->renames = st_xreallocarray(p->renames, p->nrenames + 1, sizeof *p->renames);
-    p->renames[p->nrenames].disk = st_xstrdup(disk);
-    p->renames[p->nrenames].from = st_xstrdup(from);
-    p->renames[p->nrenames].to = st_xstrdup(to);
+    p->renames[p->nrenames].disk = st_xstrdup(d->target);
+    p->renames[p->nrenames].from = st_xstrdup(d->files[from].path);
+    p->renames[p->nrenames].to = st_xstrdup(d->files[to].path);
+    /* The survivor's format goes with its name: a snapshot that named a
+     * qcow2 overlay now names a raw base (or the other way) after a
+     * merge with a raw base. */
+    p->renames[p->nrenames].format = st_xstrdup(fmt ? fmt : "qcow2");
     p->nrenames++;
 }
 
@@ -235,14 +242,14 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
                                                commit_cost);
 
             st->active = d->active == C;
-            add_rename(p, d->target, d->files[C].path, d->files[F].path);
+            add_rename(p, d, C, F);
             add_unlink(p, d->target, d->files[C].path, false);
         } else {
             struct st_plan_step *st = add_step(p, ST_PLAN_STREAM, d->target, d->files[C].path,
                                                d->files[F].path, d->files[C].path, stream_cost);
 
             st->new_backing = dup_or_null(path_of(d, d->files[F].backing));
-            add_rename(p, d->target, d->files[F].path, d->files[C].path);
+            add_rename(p, d, F, C);
             add_unlink(p, d->target, d->files[F].path, false);
         }
         return true;
@@ -268,7 +275,7 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
         p->bytes_always_commit += d->files[F].allocated;
         p->bytes_always_stream += d->files[F].allocated;
     }
-    add_rename(p, d->target, d->files[F].path, d->files[preferred_child(d, F)].path);
+    add_rename(p, d, F, preferred_child(d, F));
     add_unlink(p, d->target, d->files[F].path, false);
     return true;
 }
@@ -517,6 +524,7 @@ st_plan_to_json(const struct st_plan *p)
         json_object_object_add(j, "disk", json_object_new_string(p->renames[i].disk));
         json_object_object_add(j, "from", json_object_new_string(p->renames[i].from));
         json_object_object_add(j, "to", json_object_new_string(p->renames[i].to));
+        json_object_object_add(j, "format", st_json_string_or_null(p->renames[i].format));
         json_object_array_add(arr, j);
     }
     json_object_object_add(meta, "renames", arr);
@@ -652,6 +660,7 @@ st_plan_from_json(struct json_object *o, struct st_error **errp)
                 p->renames[p->nrenames].disk = get_str(j, "disk", false, &bad);
                 p->renames[p->nrenames].from = get_str(j, "from", false, &bad);
                 p->renames[p->nrenames].to = get_str(j, "to", false, &bad);
+                p->renames[p->nrenames].format = get_str(j, "format", true, &bad);
                 p->nrenames++;
             }
         }

@@ -32,6 +32,7 @@ struct st_plan_file {
     const char *path;           /* absolute; one string per file (its identity) */
     int backing;                /* index in the disk's files, or -1 for a base */
     uint64_t allocated;         /* guest bytes allocated in this layer */
+    const char *format;         /* "qcow2" or "raw"; NULL counts as qcow2 */
 };
 
 struct st_plan_disk {
@@ -96,6 +97,7 @@ struct st_plan_rename {         /* every metadata reference to @from names @to *
     char *disk;
     char *from;
     char *to;
+    char *format;               /* @to's format, written with it ("raw" base); NULL: qcow2 */
 };
 
 struct st_plan_reparent {
