@@ -523,14 +523,21 @@ struct ident {
     ino_t ino;
 };
 
-static void
+/* Add the identity of every file of the chain below @top.  Returns
+ * false when the walk could not see the whole chain (a layer with no
+ * recorded backing format, too deep, or the top unreadable): then files
+ * below may be in use and nothing may be unlinked. */
+static bool
 add_chain_idents(const char *top, struct ident **ids, size_t *n)
 {
     struct st_chain_opts opts = { .skip_allocation = true };
     CLEANUP_CHAIN struct st_chain *chain = NULL;
+    const struct st_layer *bottom;
 
-    if (!top || !(chain = st_chain_load(top, &opts, NULL)))
-        return;
+    if (!top)
+        return true;
+    if (!(chain = st_chain_load(top, &opts, NULL)))
+        return !st_path_exists(top);
     for (size_t i = 0; i < chain->n_layers; i++) {
         if (!chain->layers[i].exists)
             continue;
@@ -538,29 +545,58 @@ add_chain_idents(const char *top, struct ident **ids, size_t *n)
         (*ids)[*n].dev = chain->layers[i].dev;
         (*ids)[(*n)++].ino = chain->layers[i].ino;
     }
+    bottom = &chain->layers[chain->n_layers - 1];
+    for (size_t f = 0; f < bottom->n_faults; f++) {
+        switch (bottom->faults[f].code) {
+        case ST_FAULT_NO_BACKING_FORMAT:
+        case ST_FAULT_TOO_DEEP:
+        case ST_FAULT_LOOP:
+        case ST_FAULT_UNREADABLE:
+        case ST_FAULT_BAD_HEADER:
+            return false;
+        default:
+            break;
+        }
+    }
+    return true;
 }
 
-/* Every file the metadata names, and every file below those. */
+static void
+count_skipped(const struct st_error *err, void *opaque)
+{
+    st_warn("snapshot", "%s", err->msg);
+    (*(size_t *) opaque)++;
+}
+
+/* Every file the metadata names, and every file below those.  *complete
+ * is false when some metadata or some chain could not be read whole:
+ * the caller then keeps every file (fail closed). */
 static bool
 referenced_files(const struct st_store *store, const char *dom_name, struct ident **ids,
-                 size_t *n, struct st_error **errp)
+                 size_t *n, bool *complete, struct st_error **errp)
 {
     CLEANUP_DOMAIN struct st_domain *dom = NULL;
     CLEANUP_TREE struct st_tree *tree = NULL;
+    size_t skipped = 0;
 
+    *complete = true;
     if (!(dom = st_store_domain_load(store, dom_name, errp)) ||
-        !(tree = st_store_tree_load(store, dom_name, 0, warn_cb, NULL, errp)))
+        !(tree = st_store_tree_load(store, dom_name, 0, count_skipped, &skipped, errp)))
         return false;
+    if (skipped)
+        *complete = false;
     for (size_t d = 0; d < dom->ndisks; d++)
-        add_chain_idents(dom->disks[d].source, ids, n);
+        *complete &= add_chain_idents(dom->disks[d].source, ids, n);
     for (size_t t = 0; t < tree->n; t++) {
         const struct st_snapshot *snap = tree->nodes[t]->snap;
         CLEANUP_DOMAIN struct st_domain *then = st_snapshot_get_domain(snap, NULL);
 
+        if (!then && snap->domain)
+            *complete = false;
         for (size_t d = 0; d < snap->ndisks; d++)
-            add_chain_idents(snap->disks[d].source, ids, n);
+            *complete &= add_chain_idents(snap->disks[d].source, ids, n);
         for (size_t d = 0; then && d < then->ndisks; d++)
-            add_chain_idents(then->disks[d].source, ids, n);
+            *complete &= add_chain_idents(then->disks[d].source, ids, n);
     }
     return true;
 }
@@ -571,9 +607,20 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
 {
     CLEANUP_FREE struct ident *ids = NULL;
     size_t n = 0;
+    bool complete;
 
-    if (!referenced_files(store, dom, &ids, &n, errp))
+    if (!referenced_files(store, dom, &ids, &n, &complete, errp))
         return false;
+    if (!complete) {
+        /* Unreadable metadata or a chain not seen whole might still use
+         * any of these files: keep them all. */
+        for (size_t u = 0; u < plan->nunlinks; u++)
+            if (st_path_exists(plan->unlinks[u].path))
+                st_warn("snapshot",
+                        "'%s' is kept: some snapshot metadata or chain could not be read whole, so strata cannot prove nothing uses it",
+                        plan->unlinks[u].path);
+        return true;
+    }
     for (size_t u = 0; u < plan->nunlinks; u++) {
         const char *path = plan->unlinks[u].path;
         struct stat st;
