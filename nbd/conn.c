@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -117,16 +118,35 @@ st_nbd_max_request(struct nbd_handle *h, uint64_t cap)
  * further pieces wait for the first ones (bounded cookie array). */
 #define MAX_IN_FLIGHT 64
 
-/* Wait until every command on @h is done; false if the connection died
- * (libnbd then retires the commands with errors). */
-static bool
+/* A server that answers nothing for this long is taken as stuck (a
+ * paused or wedged QSD), so a read never hangs for good.  Tests shorten
+ * it with STRATA_NBD_STALL_MS. */
+enum { DEFAULT_STALL_MS = 60 * 1000 };
+
+static int
+stall_ms(void)
+{
+    const char *env = getenv("STRATA_NBD_STALL_MS");
+    long v = env ? strtol(env, NULL, 10) : 0;
+
+    return v > 0 && v < INT32_MAX ? (int) v : DEFAULT_STALL_MS;
+}
+
+/* Wait until every command on @h is done.  Returns 1, 0 if the
+ * connection died (libnbd then retires the commands with errors), -1 if
+ * the server made no progress for stall_ms(). */
+static int
 drain(struct nbd_handle *h)
 {
     while (nbd_aio_in_flight(h) > 0) {
-        if (nbd_poll(h, -1) == -1)
-            return false;
+        int r = nbd_poll(h, stall_ms());
+
+        if (r == -1)
+            return 0;
+        if (r == 0)
+            return -1;
     }
-    return true;
+    return 1;
 }
 
 bool
@@ -155,8 +175,17 @@ st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
             offset += count;
             len -= count;
         }
-        if (!drain(h)) {
+        switch (drain(h)) {
+        case 1:
+            break;
+        case 0:
             st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[0]);
+            return false;
+        default:
+            st_error_set(errp, ST_E_TIMEOUT,
+                         "NBD export '%s': no reply to a read at offset %" PRIu64 " within %d ms",
+                         uri, offs[0], stall_ms());
+            st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
             return false;
         }
         for (size_t i = 0; i < n; i++) {

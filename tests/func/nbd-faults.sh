@@ -78,6 +78,13 @@ assert_eq "$rc" 1 "exit status after QSD was killed"
 [ ! -s "$dir/out" ] || fail "stdout not empty: $(cat "$dir/out")"
 assert_contains "$(grep -v ': debug: ' "$dir/err")" "NBD export 'nbd+unix:///n?socket=$dir/qsd.sock': "
 
+# 3b. A server that stops answering (every read held for 120 s): the
+#     read gives up after the stall limit, shortened here.
+serve "$dir/stall.pid" -U "$dir/stall.sock" --filter=delay pattern 16M rdelay=120
+STRATA_NBD_STALL_MS=500 expect_nbd_error "stalled server" "$DIGEST" \
+    "nbd+unix://?socket=$dir/stall.sock"
+assert_contains "$(cat "$dir/err.clean")" "no reply to a read at offset 0 within 500 ms"
+
 # 4. Nobody listens.
 expect_nbd_error "no server" "$DIGEST" "nbd+unix:///x?socket=$dir/none.sock"
 assert_contains "$(cat "$dir/err.clean")" "cannot connect"
