@@ -46,10 +46,13 @@ read_pid(const char *path)
     return (pid_t) v;
 }
 
-/* True if @pid is alive and its command line names @sock: a QSD of this
- * run directory, not a recycled pid. */
+/* True if @pid is alive and its command line names @pid_path: a QSD of
+ * this run directory, not a recycled pid.  The pid file's path is
+ * matched because QSD gets it verbatim (--pidfile PATH); the socket path
+ * is comma-escaped inside --chardev, so a run dir with a comma in it
+ * would never match. */
 static bool
-pid_serves(pid_t pid, const char *sock)
+pid_serves(pid_t pid, const char *pid_path)
 {
     CLEANUP_FREE char *proc = st_xasprintf("/proc/%d/cmdline", (int) pid);
     CLEANUP_FREE char *cmd = NULL;
@@ -62,7 +65,7 @@ pid_serves(pid_t pid, const char *sock)
     for (size_t i = 0; i < len; i++)
         if (cmd[i] == '\0')
             cmd[i] = ' ';
-    return strstr(cmd, sock) != NULL;
+    return strstr(cmd, pid_path) != NULL;
 }
 
 static char *
@@ -224,7 +227,7 @@ abandon(struct st_qsd *qsd)
      * deadline passed for its parent. */
     if (qsd->pid <= 0)
         qsd->pid = read_pid(qsd->pid_path);
-    if (qsd->pid > 0 && pid_serves(qsd->pid, qsd->sock_path)) {
+    if (qsd->pid > 0 && pid_serves(qsd->pid, qsd->pid_path)) {
         struct st_deadline dl = st_deadline_in_ms(2000);
 
         kill(qsd->pid, SIGTERM);
@@ -243,7 +246,7 @@ clear_stale(struct st_qsd *qsd, struct st_error **errp)
 {
     pid_t old = read_pid(qsd->pid_path);
 
-    if (old && pid_serves(old, qsd->sock_path)) {
+    if (old && pid_serves(old, qsd->pid_path)) {
         st_error_set(errp, ST_E_BUSY, "a QSD (pid %d) already runs in '%s'", (int) old,
                      qsd->run_dir);
         st_error_hint(errp, "stop it first, or use another run directory");
@@ -371,7 +374,7 @@ st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp)
     pid_t pid = read_pid(qsd->pid_path);
 
     qsd->long_running = true;
-    if (!pid || !pid_serves(pid, qsd->sock_path)) {
+    if (!pid || !pid_serves(pid, qsd->pid_path)) {
         if (pid || st_path_exists(qsd->sock_path)) {
             st_error_set(errp, ST_E_NOT_FOUND,
                          "no QSD runs in '%s' (removed the stale pid file and socket of pid %d)",
