@@ -98,7 +98,8 @@ poll_job(struct st_qmp *qmp, struct job_state *js, const struct st_qmp_job_opts 
 /* React to one of our events; sets *done when the job has been dismissed. */
 static bool
 handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
-             const struct st_qmp_job_opts *o, bool *done, struct st_error **errp)
+             const struct st_qmp_job_opts *o, bool cancelling, bool *done,
+             struct st_error **errp)
 {
     const char *name = st_json_get_string(ev, "event");
     struct json_object *data = st_json_get_object(ev, "data");
@@ -120,8 +121,13 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
         return true;
     free(js->status);
     js->status = st_xstrdup(status);
+    /* A READY or PENDING queued before our job-cancel arrives after it:
+     * completing or finalizing a job being cancelled would fail and hide
+     * why it was cancelled. */
     if (strcmp(status, "ready") == 0)
-        return simple(qmp, "job-complete", js->id, errp);
+        return cancelling || simple(qmp, "job-complete", js->id, errp);
+    if (strcmp(status, "pending") == 0 && cancelling)
+        return true;
     if (strcmp(status, "pending") == 0 && !(o && o->self_finalizing))
         return simple(qmp, "job-finalize", js->id, errp);
     if (strcmp(status, "concluded") == 0) {
@@ -154,7 +160,7 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
         struct json_object *ev;
 
         while (!done && (ev = st_qmp_take_event(qmp, is_our_event, &js))) {
-            bool r = handle_event(qmp, &js, ev, o, &done, &err);
+            bool r = handle_event(qmp, &js, ev, o, cancel_reason != NULL, &done, &err);
 
             json_object_put(ev);
             if (!r)
