@@ -528,8 +528,13 @@ st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
         goto fail;
     }
     if (!(after = st_qmp_graph_read(qmp, errp)) ||
-        !(chain = st_qmp_graph_chain(after, e.node, errp)))
+        !(chain = st_qmp_graph_chain(after, e.node, errp))) {
+        /* The nodes just opened would stay open in a live QSD: close
+         * the top if it is new (its lower layers stay for their users). */
+        if (!graph_has(before, e.node))
+            st_qmp_blockdev_del_layer(qmp, e.node, NULL);
         goto fail;
+    }
     for (size_t i = 0; chain[i]; i++)
         if (!graph_has(before, chain[i]))
             st_strv_add(&e.opened, chain[i]);
@@ -597,10 +602,12 @@ st_exporter_del(struct st_exporter *ex, const struct st_export *e, struct st_err
         if (strncmp(e->id, "tmp-", 4) != 0)
             retry_orphans(ex, e->opened ? e->opened + k : NULL);
     }
+    if (!ok)
+        return false;   /* still exported: the record keeps it */
     json_object_object_del(st_json_get_object(ex->record, "exports"), e->id);
     if (!strncmp(e->id, "tmp-", 4))
-        return ok;
-    return st_exporter_save(ex, ok ? errp : NULL) && ok;
+        return true;
+    return st_exporter_save(ex, errp);
 }
 
 struct st_export *
