@@ -170,8 +170,7 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
             return false;
         }
         rd->pit = d;
-        rd->format = st_xstrdup(d->format ? d->format : "qcow2");
-        copts.format = rd->format;
+        copts.format = d->format ? d->format : "qcow2";
         if (!(chain = st_chain_load(d->source, &copts, errp))) {
             st_error_prepend(errp, "snapshot '%s': disk '%s': point-in-time file: ", s->name,
                              d->target);
@@ -186,6 +185,8 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
             }
         }
         rd->size = chain->layers[0].virtual_size;
+        /* Owned fields only now: op_clear() frees entries below op->n. */
+        rd->format = st_xstrdup(copts.format);
         op->ovs[op->n].dev = st_xstrdup(d->target);
         op->n++;
     }
