@@ -528,9 +528,9 @@ struct ident {
  * recorded backing format, too deep, or the top unreadable): then files
  * below may be in use and nothing may be unlinked. */
 static bool
-add_chain_idents(const char *top, struct ident **ids, size_t *n)
+add_chain_idents(const char *top, const char *format, struct ident **ids, size_t *n)
 {
-    struct st_chain_opts opts = { .skip_allocation = true };
+    struct st_chain_opts opts = { .format = format, .skip_allocation = true };
     CLEANUP_CHAIN struct st_chain *chain = NULL;
     const struct st_layer *bottom;
 
@@ -586,7 +586,7 @@ referenced_files(const struct st_store *store, const char *dom_name, struct iden
     if (skipped)
         *complete = false;
     for (size_t d = 0; d < dom->ndisks; d++)
-        *complete &= add_chain_idents(dom->disks[d].source, ids, n);
+        *complete &= add_chain_idents(dom->disks[d].source, dom->disks[d].format, ids, n);
     for (size_t t = 0; t < tree->n; t++) {
         const struct st_snapshot *snap = tree->nodes[t]->snap;
         CLEANUP_DOMAIN struct st_domain *then = st_snapshot_get_domain(snap, NULL);
@@ -594,9 +594,9 @@ referenced_files(const struct st_store *store, const char *dom_name, struct iden
         if (!then && snap->domain)
             *complete = false;
         for (size_t d = 0; d < snap->ndisks; d++)
-            *complete &= add_chain_idents(snap->disks[d].source, ids, n);
+            *complete &= add_chain_idents(snap->disks[d].source, snap->disks[d].format, ids, n);
         for (size_t d = 0; then && d < then->ndisks; d++)
-            *complete &= add_chain_idents(then->disks[d].source, ids, n);
+            *complete &= add_chain_idents(then->disks[d].source, then->disks[d].format, ids, n);
     }
     return true;
 }
