@@ -3,9 +3,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/name.h"
 #include "common/path.h"
@@ -98,8 +102,23 @@ new_uuid(void)
     while (got < sizeof b) {
         ssize_t r = getrandom(b + got, sizeof b - got, 0);
 
-        if (r > 0)
+        if (r > 0) {
             got += (size_t) r;
+        } else if (r < 0 && errno != EINTR) {
+            /* getrandom refused (seccomp, ENOSYS): looping would hang.
+             * A domain uuid needs uniqueness, not secrecy: fill the rest
+             * from the clock and the pid. */
+            struct timespec ts;
+            uint64_t x;
+
+            clock_gettime(CLOCK_REALTIME, &ts);
+            x = ((uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec) ^
+                ((uint64_t) getpid() << 40);
+            for (; got < sizeof b; got++) {
+                x = x * 6364136223846793005u + 1442695040888963407u;
+                b[got] = (unsigned char) (x >> 56);
+            }
+        }
     }
     b[6] = (b[6] & 0x0f) | 0x40;        /* version 4 */
     b[8] = (b[8] & 0x3f) | 0x80;        /* RFC 4122 variant */
