@@ -116,14 +116,21 @@ st_qmp_wire_send(struct st_qmp_wire *w, struct json_object *obj,
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (!wait_fd(w, POLLOUT, dl, "sending to QMP", errp))
-                return false;
+                goto error;
             continue;
         }
         st_error_set_errno(errp, r < 0 ? errno : EPIPE, ST_E_QMP,
                            "cannot send to the QMP socket");
-        return false;
+        goto error;
     }
     return true;
+
+ error:
+    /* Half a line went out: whatever is sent next would be glued to it
+     * and QSD would answer garbage, so the connection is unusable. */
+    if (off > 0)
+        st_qmp_wire_close(w);
+    return false;
 }
 
 /* Return an owned copy of the first complete line, or NULL if none yet. */
