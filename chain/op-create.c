@@ -83,12 +83,6 @@ op_clear(struct op *op)
 }
 #define CLEANUP_OP ST_CLEANUP(op_clear)
 
-static void
-warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("snapshot", "%s", err->msg);
-}
-
 void
 st_create_result_clear(struct st_create_result *res)
 {
@@ -218,7 +212,7 @@ validate(struct op *op, const char *domname, struct st_error **errp)
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, st_store_warn_log, NULL, errp)))
         return false;
     if (st_tree_find(op->tree, op->name)) {
         st_error_set(errp, ST_E_CONFLICT, "domain '%s' already has a snapshot named '%s'",

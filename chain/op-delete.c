@@ -447,12 +447,6 @@ rename_in_snapshot(struct st_snapshot *snap, const struct st_plan_rename *r, boo
     }
 }
 
-static void
-warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("snapshot", "%s", err->msg);
-}
-
 static bool
 run_metadata(const struct st_store *store, const char *dom_name, const struct st_plan *plan,
              struct st_error **errp)
@@ -462,7 +456,7 @@ run_metadata(const struct st_store *store, const char *dom_name, const struct st
     bool dom_changed = false;
 
     if (!(dom = st_store_domain_load(store, dom_name, errp)) ||
-        !(tree = st_store_tree_load(store, dom_name, 0, warn_cb, NULL, errp)))
+        !(tree = st_store_tree_load(store, dom_name, 0, st_store_warn_log, NULL, errp)))
         return false;
     for (size_t i = 0; i < plan->nrenames; i++) {
         const struct st_plan_rename *r = &plan->renames[i];
@@ -564,7 +558,7 @@ add_chain_idents(const char *top, const char *format, struct ident **ids, size_t
 static void
 count_skipped(const struct st_error *err, void *opaque)
 {
-    st_warn("snapshot", "%s", err->msg);
+    st_store_warn_log(err, NULL);
     (*(size_t *) opaque)++;
 }
 

@@ -82,12 +82,6 @@ op_clear(struct op *op)
 }
 #define CLEANUP_OP ST_CLEANUP(op_clear)
 
-static void
-warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("snapshot", "%s", err->msg);
-}
-
 void
 st_revert_result_clear(struct st_revert_result *res)
 {
@@ -116,7 +110,7 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
         return false;
     if (!(op->dom = st_store_domain_load(op->store, domname, errp)))
         return false;
-    if (!(op->tree = st_store_tree_load(op->store, domname, 0, warn_cb, NULL, errp)))
+    if (!(op->tree = st_store_tree_load(op->store, domname, 0, st_store_warn_log, NULL, errp)))
         return false;
     op->node = name ? st_tree_find(op->tree, name) : op->tree->current;
     if (!op->node) {

@@ -378,3 +378,9 @@ st_store_set_current(const struct st_store *store, const char *dom, struct st_tr
     }
     return true;
 }
+
+void
+st_store_warn_log(const struct st_error *err, void *opaque ST_UNUSED)
+{
+    st_warn("snapshot", "%s", err->msg);
+}

@@ -63,6 +63,9 @@ bool st_store_domain_undefine(const struct st_store *store, const char *name,
 
 /* Snapshots. */
 typedef void (*st_store_warn_fn)(const struct st_error *err, void *opaque);
+/* The usual @warn: each problem as "strata: warning: snapshot: ..." on
+ * stderr (st_warn; silent with -q). */
+void st_store_warn_log(const struct st_error *err, void *opaque);
 enum {
     /* Load only what listing needs (ST_SNAPSHOT_PARSE_SUMMARY): about
      * twice as fast for 10,000 snapshots, but the tree's snapshots

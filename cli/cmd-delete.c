@@ -215,12 +215,6 @@ step_progress(uint64_t done, uint64_t total, void *opaque)
     st_progress_update(&b->p, done, total);
 }
 
-static void
-warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("snapshot", "%s", err->msg);
-}
-
 static int
 finish(struct cli *cli, const struct st_plan *p)
 {
@@ -290,7 +284,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     if (!a.dry_run && (lock = st_store_lock(store, a.dom, !a.no_wait, errp)) < 0)
         return -1;
     if (!(dom = st_store_domain_load(store, a.dom, errp)) ||
-        !(tree = st_store_tree_load(store, a.dom, 0, warn_cb, NULL, errp)))
+        !(tree = st_store_tree_load(store, a.dom, 0, st_store_warn_log, NULL, errp)))
         return -1;
 
     /* An interrupted delete: only that delete may run, and it resumes. */

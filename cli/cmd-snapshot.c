@@ -119,13 +119,6 @@ ctx_clear(struct ctx *c)
 }
 #define CLEANUP_CTX ST_CLEANUP(ctx_clear)
 
-/* A broken snapshot file is named and skipped; the others still load. */
-static void
-warn_cb(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("snapshot", "%s", err->msg);
-}
-
 static bool
 ctx_open_flags(struct cli *cli, const char *dom, bool lock, bool wait, unsigned flags,
                struct ctx *c, struct st_error **errp)
@@ -140,7 +133,7 @@ ctx_open_flags(struct cli *cli, const char *dom, bool lock, bool wait, unsigned 
         return false;
     if (!(c->dom = st_store_domain_load(c->store, dom, errp)))
         return false;
-    c->tree = st_store_tree_load(c->store, dom, flags, warn_cb, NULL, errp);
+    c->tree = st_store_tree_load(c->store, dom, flags, st_store_warn_log, NULL, errp);
     return c->tree != NULL;
 }
 
