@@ -300,7 +300,12 @@ new_layer(struct st_chain *chain, char *path, const char *format, struct walk_ct
 {
     struct st_layer *l;
 
-    chain->layers = st_xreallocarray(chain->layers, chain->n_layers + 1, sizeof(*chain->layers));
+    /* Doubling: growing by one moved the whole array (and faulted in
+     * fresh pages) at nearly every layer of a deep chain. */
+    if (chain->n_layers == chain->cap_layers) {
+        chain->cap_layers = chain->cap_layers ? 2 * chain->cap_layers : 16;
+        chain->layers = st_xreallocarray(chain->layers, chain->cap_layers, sizeof(*chain->layers));
+    }
     l = &chain->layers[chain->n_layers++];
     memset(l, 0, sizeof(*l));
     l->path = path;

@@ -501,6 +501,18 @@ scratch_get(unsigned char **buf, size_t *len, size_t want)
     return *buf;
 }
 
+enum { ZERO_GROUP = 64 };   /* L2 entries tested at once for all-zero */
+
+/* Zeros to compare table entries with: memcmp() is vectorised, a loop
+ * at -O2 is not.  Room for a group of extended (16-byte) entries. */
+static const unsigned char zeros[ZERO_GROUP * 16];
+
+static bool
+all_zero(const unsigned char *p, size_t n)
+{
+    return memcmp(p, zeros, n) == 0;
+}
+
 static bool
 alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
            struct st_qcow2_scratch *scratch, struct st_qcow2_alloc *alloc,
@@ -535,6 +547,7 @@ alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
     for (uint64_t i = 0; i < n_l1; i++) {
         uint64_t l2_off = be64(l1 + i * 8) & OFFSET_MASK;
         uint64_t base = i * span;
+        uint64_t used;
 
         if (l2_off == 0)
             continue;
@@ -548,14 +561,28 @@ alloc_read(int fd, const struct st_qcow2_header *hdr, uint64_t file_size,
                          l2_off, i);
             return false;
         }
-        if (!pread_all(fd, l2, hdr->cluster_size, l2_off, errp))
+        /* Read only the entries that map guest bytes: the last table of
+         * a small disk is mostly unused, and these reads are most of a
+         * chain walk's time. */
+        used = (hdr->virtual_size - base + hdr->cluster_size - 1) / hdr->cluster_size;
+        if (used > per_l2)
+            used = per_l2;
+        if (!pread_all(fd, l2, used * entry_len, l2_off, errp))
             return false;
-        for (uint64_t j = 0; j < per_l2; j++) {
-            uint64_t guest = base + j * hdr->cluster_size;
+        for (uint64_t j = 0; j < used; j++) {
+            const unsigned char *e = l2 + j * entry_len;
 
-            if (guest >= hdr->virtual_size)
-                break;
-            if (!count_entry(&w, l2 + j * entry_len, guest, errp))
+            /* All-zero entries are unallocated clusters: nothing to count.
+             * Most of a table is such entries, so skip them a group at a
+             * time (this loop was a third of a chain walk's instructions). */
+            if (j % ZERO_GROUP == 0 && used - j >= ZERO_GROUP &&
+                all_zero(e, ZERO_GROUP * entry_len)) {
+                j += ZERO_GROUP - 1;
+                continue;
+            }
+            if (all_zero(e, entry_len))
+                continue;
+            if (!count_entry(&w, e, base + j * hdr->cluster_size, errp))
                 return false;
         }
     }

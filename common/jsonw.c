@@ -1,0 +1,208 @@
+/* common/jsonw.c: streaming JSON in json-c's pretty layout (jsonw.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonw.h"
+
+void
+st_jw_init(struct st_jw *w, FILE *f)
+{
+    w->f = f;
+    w->depth = 0;
+    w->first = true;
+    w->len = 0;
+}
+
+static void
+flush(struct st_jw *w)
+{
+    fwrite(w->buf, 1, w->len, w->f);
+    w->len = 0;
+}
+
+static void
+put(struct st_jw *w, const char *p, size_t n)
+{
+    if (n > sizeof w->buf - w->len) {
+        flush(w);
+        if (n > sizeof w->buf) {
+            fwrite(p, 1, n, w->f);
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void
+put_char(struct st_jw *w, char c)
+{
+    if (w->len == sizeof w->buf)
+        flush(w);
+    w->buf[w->len++] = c;
+}
+
+static void
+put_str(struct st_jw *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+/* A newline and two spaces per open container. */
+static void
+put_indent(struct st_jw *w)
+{
+    static const char spaces[2 * ST_JW_MAX_DEPTH] = { [0 ... 2 * ST_JW_MAX_DEPTH - 1] = ' ' };
+
+    put_char(w, '\n');
+    put(w, spaces, 2 * (size_t) w->depth);
+}
+
+/* json-c's escaping: the two JSON specials, the usual short forms, any
+ * other control byte as \u00xx; '/' (NOSLASHESCAPE), DEL and bytes over
+ * 0x7f as they are. */
+static void
+put_string(struct st_jw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+
+    put_char(w, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char) *s;
+        const char *esc;
+
+        switch (c) {
+        case '"':  esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            if (c >= 0x20)
+                continue;
+            esc = NULL;
+        }
+        put(w, run, (size_t) (s - run));
+        run = s + 1;
+        if (esc) {
+            put_str(w, esc);
+        } else {
+            char u[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+            put(w, u, sizeof u);
+        }
+    }
+    put(w, run, (size_t) (s - run));
+    put_char(w, '"');
+}
+
+/* What goes before a value: nothing at the top; inside a container a
+ * comma unless first, the indent and the key. */
+static void
+item(struct st_jw *w, const char *key)
+{
+    if (w->depth == 0)
+        return;
+    if (!w->first)
+        put_char(w, ',');
+    put_indent(w);
+    w->first = false;
+    if (key) {
+        put_string(w, key);
+        put(w, ": ", 2);
+    }
+}
+
+static void
+open_container(struct st_jw *w, const char *key, char open, char close)
+{
+    item(w, key);
+    if (w->depth >= ST_JW_MAX_DEPTH)
+        abort();
+    put_char(w, open);
+    w->close[w->depth++] = close;
+    w->first = true;
+}
+
+void
+st_jw_object(struct st_jw *w, const char *key)
+{
+    open_container(w, key, '{', '}');
+}
+
+void
+st_jw_array(struct st_jw *w, const char *key)
+{
+    open_container(w, key, '[', ']');
+}
+
+void
+st_jw_end(struct st_jw *w)
+{
+    if (w->depth == 0)
+        abort();
+    w->depth--;
+    put_indent(w);
+    put_char(w, w->close[w->depth]);
+    w->first = false;
+    if (w->depth == 0) {
+        put_char(w, '\n');
+        flush(w);
+    }
+}
+
+void
+st_jw_string(struct st_jw *w, const char *key, const char *s)
+{
+    if (!s) {
+        st_jw_null(w, key);
+        return;
+    }
+    item(w, key);
+    put_string(w, s);
+}
+
+void
+st_jw_int(struct st_jw *w, const char *key, int64_t v)
+{
+    char digits[24], *p = digits + sizeof digits;
+    /* Through uint64_t: -INT64_MIN does not fit in int64_t. */
+    uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+
+    item(w, key);
+    do {
+        *--p = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(w, p, (size_t) (digits + sizeof digits - p));
+}
+
+void
+st_jw_bool(struct st_jw *w, const char *key, bool v)
+{
+    item(w, key);
+    put_str(w, v ? "true" : "false");
+}
+
+void
+st_jw_null(struct st_jw *w, const char *key)
+{
+    item(w, key);
+    put(w, "null", 4);
+}
+
+void
+st_jw_u64_or_null(struct st_jw *w, const char *key, bool known, uint64_t v)
+{
+    if (known)
+        st_jw_int(w, key, (int64_t) v);
+    else
+        st_jw_null(w, key);
+}
