@@ -62,18 +62,26 @@ put_indent(struct st_jw *w)
 
 /* json-c's escaping: the two JSON specials, the usual short forms, any
  * other control byte as \u00xx; '/' (NOSLASHESCAPE), DEL and bytes over
- * 0x7f as they are. */
+ * 0x7f as they are.  The table marks the bytes that stop the fast scan
+ * (the terminating NUL among them). */
+static const bool stops[256] = { [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true };
+
 static void
 put_string(struct st_jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s;
 
     put_char(w, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char) *s;
+    for (;;) {
+        const char *run = s;
+        unsigned char c;
         const char *esc;
 
+        while (!stops[(unsigned char) *s])
+            s++;
+        put(w, run, (size_t) (s - run));
+        if (!(c = (unsigned char) *s++))
+            break;
         switch (c) {
         case '"':  esc = "\\\""; break;
         case '\\': esc = "\\\\"; break;
@@ -82,22 +90,15 @@ put_string(struct st_jw *w, const char *s)
         case '\n': esc = "\\n"; break;
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
-        default:
-            if (c >= 0x20)
-                continue;
-            esc = NULL;
-        }
-        put(w, run, (size_t) (s - run));
-        run = s + 1;
-        if (esc) {
-            put_str(w, esc);
-        } else {
+        default: {
             char u[] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
             put(w, u, sizeof u);
+            continue;
         }
+        }
+        put_str(w, esc);
     }
-    put(w, run, (size_t) (s - run));
     put_char(w, '"');
 }
 

@@ -536,6 +536,59 @@ test_bad_tables(void **state)
     }
 }
 
+/* Past the first few layers, allocation tables are read by a second
+ * thread while the walk goes on (chain.c, POOL_FROM).  The result must
+ * be what an inline read gives: every layer's numbers, and a table fault
+ * in its place among the layer's other faults (after the header's, before
+ * the ones found when the walk reads the layer below). */
+static void
+test_deep_chain_reads_tables_in_order(void **state)
+{
+    enum { DEPTH = 20, BAD = 5 };    /* BAD is layer 14 from the top: a pool read */
+    char *paths[DEPTH] = { NULL };     /* owned */
+    char name[32], back[32];
+
+    (void) state;
+    for (int i = 0; i < DEPTH; i++) {
+        snprintf(name, sizeof name, "deep%d.qcow2", i);
+        snprintf(back, sizeof back, "deep%d.qcow2", i - 1);
+        /* Layer BAD is 2M over a 4M backing: backing-larger on it. */
+        paths[i] = create(name, i == BAD ? "2M" : i < BAD ? "4M" : "2M", i ? back : NULL,
+                          i ? "qcow2" : NULL, NULL);
+        if (i % 3 == 0) {
+            char *io[] = { "qemu-io", "-c", "write -P 3 0 128k", paths[i], NULL };
+
+            run(io);
+        }
+    }
+    poke(paths[BAD], "incompatible_features", "0x1", NULL);            /* dirty */
+    poke(paths[BAD], "l1_table_offset", "0x100000000", NULL);          /* past EOF */
+    {
+        CLEANUP_CHAIN struct st_chain *c = load(paths[DEPTH - 1], NULL);
+        size_t bad = DEPTH - 1 - BAD;
+
+        assert_int_equal(c->n_layers, DEPTH);
+        for (size_t i = 0; i < DEPTH; i++) {
+            int layer = DEPTH - 1 - (int) i;
+
+            if (i == bad) {
+                assert_false(c->layers[i].has_alloc);
+                continue;
+            }
+            assert_true(c->layers[i].has_alloc);
+            assert_int_equal(c->layers[i].allocated_bytes, layer % 3 == 0 ? 131072 : 0);
+        }
+        assert_int_equal(c->layers[bad].n_faults, 3);
+        assert_int_equal(c->layers[bad].faults[0].code, ST_FAULT_DIRTY);
+        assert_int_equal(c->layers[bad].faults[1].code, ST_FAULT_BAD_TABLE);
+        assert_contains(c->layers[bad].faults[1].message, "L1 table at offset 4294967296");
+        assert_int_equal(c->layers[bad].faults[2].code, ST_FAULT_BACKING_LARGER);
+        assert_int_equal(c->n_faults, 3);
+    }
+    for (int i = 0; i < DEPTH; i++)
+        free(paths[i]);
+}
+
 static void
 test_unreadable_encrypted_data_file(void **state)
 {
@@ -635,6 +688,7 @@ main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_unsupported_backing_strings),
         cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_deep_chain_reads_tables_in_order),
         cmocka_unit_test(test_unreadable_encrypted_data_file),
         cmocka_unit_test(test_resolve_rules),
         cmocka_unit_test(test_parse_from_bytes),
