@@ -64,6 +64,41 @@ st_path_absolute(const char *path, struct st_error **errp)
     return st_path_join(cwd, path);
 }
 
+char *
+st_path_read_tail(const char *path, size_t max, struct st_error **errp)
+{
+    CLEANUP_CLOSE int fd = -1;
+    CLEANUP_FREE char *buf = NULL;
+    struct stat st;
+    off_t from = 0;
+    size_t len = 0;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 || fstat(fd, &st) < 0) {
+        st_error_set_errno(errp, errno, ST_E_IO, "cannot read '%s'", path);
+        st_error_set_path(errp, path);
+        return NULL;
+    }
+    if (S_ISREG(st.st_mode) && (uintmax_t) st.st_size > max)
+        from = st.st_size - (off_t) max;
+    buf = st_xmalloc(max + 1);
+    while (len < max) {
+        ssize_t r = pread(fd, buf + len, max - len, from + (off_t) len);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st_error_set_errno(errp, errno, ST_E_IO, "cannot read '%s'", path);
+            st_error_set_path(errp, path);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        len += (size_t) r;
+    }
+    buf[len] = '\0';
+    return ST_STEAL(&buf);
+}
+
 bool
 st_path_exists(const char *path)
 {

@@ -32,6 +32,15 @@ bool st_path_exists(const char *path);
  */
 char *st_path_read(const char *path, size_t max, size_t *lenp, struct st_error **errp);
 
+/**
+ * st_path_read_tail:
+ * The last @max bytes of a regular file (all of it when smaller), owned
+ * and NUL-terminated, whatever the file's size: for logs, whose end is
+ * what explains a failure.  NUL bytes in the file end the string early.
+ * Returns: NULL with @errp set when the file cannot be read.
+ */
+char *st_path_read_tail(const char *path, size_t max, struct st_error **errp);
+
 /* Writes the new content to @fp; returns false with @errp set to abort. */
 typedef bool (*st_path_writer_fn)(FILE *fp, void *opaque, struct st_error **errp);
 

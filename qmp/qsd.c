@@ -71,16 +71,14 @@ pid_serves(pid_t pid, const char *pid_path)
 static char *
 log_tail(const char *path)
 {
-    CLEANUP_FREE char *text = st_path_read(path, 16 << 20, NULL, NULL);
-    size_t len;
-    const char *start;
+    /* Only the end: a QSD that logged a flood before failing must still
+     * say why it failed (reading the whole log, capped, read nothing). */
+    CLEANUP_FREE char *text = st_path_read_tail(path, LOG_TAIL_BYTES, NULL);
     char *out, *p;
 
     if (!text || !*text)
         return st_xstrdup("(QSD wrote nothing)");
-    len = strlen(text);
-    start = len > LOG_TAIL_BYTES ? text + len - LOG_TAIL_BYTES : text;
-    out = st_xstrdup(start);
+    out = st_xstrdup(text);
     for (p = out + strlen(out); p > out && (p[-1] == '\n' || p[-1] == ' '); p--)
         p[-1] = '\0';
     for (p = out; *p; p++)

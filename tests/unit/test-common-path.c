@@ -141,6 +141,40 @@ test_read_refuses_oversized_file(void **state)
     st_test_rmtree(dir);
 }
 
+/* A log of any size gives its last bytes: a QSD that logged 20 MiB
+ * before failing still says why it failed. */
+static void
+test_read_tail_of_any_size(void **state)
+{
+    CLEANUP_FREE char *dir = st_test_mkdtemp();
+    CLEANUP_FREE char *small = st_path_join(dir, "small");
+    CLEANUP_FREE char *big = st_path_join(dir, "big");
+    CLEANUP_ERROR struct st_error *err = NULL;
+    FILE *f;
+
+    (void) state;
+    st_test_write(small, "short log\n");
+    {
+        CLEANUP_FREE char *t = st_path_read_tail(small, 2048, NULL);
+
+        assert_string_equal(t, "short log\n");
+    }
+    assert_non_null(f = fopen(big, "w"));
+    for (int i = 0; i < (20 << 20) / 16; i++)
+        fputs("flood flood ...\n", f);
+    fputs("error: the reason\n", f);
+    assert_int_equal(fclose(f), 0);
+    {
+        CLEANUP_FREE char *t = st_path_read_tail(big, 64, NULL);
+
+        assert_int_equal(strlen(t), 64);
+        assert_non_null(strstr(t, "error: the reason\n"));
+    }
+    assert_null(st_path_read_tail("/no/such/log", 64, &err));
+    assert_int_equal(err->errnum, ENOENT);
+    st_test_rmtree(dir);
+}
+
 static void
 test_read_missing_file_names_it(void **state)
 {
@@ -182,6 +216,7 @@ main(void)
         cmocka_unit_test(test_atomic_write_into_missing_dir_fails_cleanly),
         cmocka_unit_test(test_read_refuses_oversized_file),
         cmocka_unit_test(test_read_missing_file_names_it),
+        cmocka_unit_test(test_read_tail_of_any_size),
         cmocka_unit_test(test_mkdir_p_and_remove_tree),
     };
     return cmocka_run_group_tests_name("common/path", tests, NULL, NULL);
