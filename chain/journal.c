@@ -2,7 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +46,77 @@ st_journal_add_created(struct json_object *journal, const char *path)
 
     if (files)
         json_object_array_add(files, json_object_new_string(path));
+}
+
+/* statx: the birth time tells a new file from an old one that had the
+ * same inode number (ext4 hands freed inode numbers out again). */
+static bool
+file_id(int dirfd, const char *path, int flags, struct st_file_id *id, bool *regular)
+{
+    struct statx stx;
+
+    if (statx(dirfd, path, flags | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_BTIME,
+              &stx) < 0)
+        return false;
+    id->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    id->ino = (ino_t) stx.stx_ino;
+    id->birth_ns = (stx.stx_mask & STATX_BTIME)
+        ? (int64_t) stx.stx_btime.tv_sec * 1000000000 + stx.stx_btime.tv_nsec : -1;
+    if (regular)
+        *regular = S_ISREG(stx.stx_mode);
+    return true;
+}
+
+bool
+st_file_id_of_fd(int fd, struct st_file_id *id)
+{
+    return file_id(fd, "", AT_EMPTY_PATH, id, NULL);
+}
+
+void
+st_journal_add_created_id(struct json_object *journal, const char *path,
+                          const struct st_file_id *id)
+{
+    struct json_object *ids = st_json_get_array(journal, "created-ids");
+    struct json_object *o = json_object_new_object();
+
+    if (!ids) {
+        ids = json_object_new_array();
+        json_object_object_add(journal, "created-ids", ids);
+    }
+    json_object_object_add(o, "path", json_object_new_string(path));
+    json_object_object_add(o, "device", json_object_new_int64((int64_t) id->dev));
+    json_object_object_add(o, "inode", json_object_new_int64((int64_t) id->ino));
+    json_object_object_add(o, "birth-ns", id->birth_ns >= 0 ? json_object_new_int64(id->birth_ns)
+                                                            : NULL);
+    json_object_array_add(ids, o);
+}
+
+bool
+st_journal_created_is_ours(struct json_object *journal, const char *path)
+{
+    struct json_object *ids = st_json_get_array(journal, "created-ids");
+    struct st_file_id now;
+    bool regular;
+    struct stat st;
+
+    if (!file_id(AT_FDCWD, path, 0, &now, &regular) || !regular)
+        return false;
+    for (size_t i = 0; ids && i < json_object_array_length(ids); i++) {
+        struct json_object *o = json_object_array_get_idx(ids, i);
+        const char *p = st_json_get_string(o, "path");
+        int64_t dev, ino, birth;
+
+        if (!p || strcmp(p, path) != 0)
+            continue;
+        if (!st_json_get_int64(o, "device", &dev) || !st_json_get_int64(o, "inode", &ino) ||
+            (dev_t) dev != now.dev || (ino_t) ino != now.ino)
+            return false;
+        /* Compared only when both sides know it. */
+        return !st_json_get_int64(o, "birth-ns", &birth) || now.birth_ns < 0 ||
+               birth == now.birth_ns;
+    }
+    return stat(path, &st) == 0 && st.st_size == 0;
 }
 
 bool

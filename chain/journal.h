@@ -12,6 +12,8 @@
 #define ST_CHAIN_JOURNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
@@ -27,8 +29,36 @@ bool st_journal_set_phase(const struct st_store *store, const char *dom,
                           struct json_object *journal, const char *phase,
                           struct st_error **errp);
 
-/* Record a file the operation created (rollback removes only these). */
+/* Record a file the operation is about to create (rollback removes only
+ * these).  Written before the file exists, to cover a crash in between. */
 void st_journal_add_created(struct json_object *journal, const char *path);
+
+/* Record the identity of a created file once it exists ("created-ids"):
+ * recover removes a journalled path only when the file there is the one
+ * strata made, never one a user put at that name after a crash. */
+struct st_file_id {
+    dev_t dev;
+    ino_t ino;
+    int64_t birth_ns;           /* creation time where the filesystem keeps it, else -1:
+                                 * an inode number alone may be reused */
+};
+
+/* The identity of the open file @fd; false with errno set. */
+bool st_file_id_of_fd(int fd, struct st_file_id *id);
+
+void st_journal_add_created_id(struct json_object *journal, const char *path,
+                               const struct st_file_id *id);
+
+/**
+ * st_journal_created_is_ours:
+ *
+ * Whether the file now at @path is the one the journalled operation
+ * created: its identity is recorded and matches; or, with no identity
+ * recorded (a crash between writing the journal and creating the file),
+ * it is an empty regular file, which is all strata makes before it
+ * records the identity.  False when there is no file.
+ */
+bool st_journal_created_is_ours(struct json_object *journal, const char *path);
 
 /* Write @journal to DOMAIN/journal atomically. */
 bool st_journal_write(const struct st_store *store, const char *dom,

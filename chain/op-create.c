@@ -503,6 +503,7 @@ open_overlays(struct op *op, struct st_error **errp)
         } else {
             struct st_qmp_overlay_opts o = {
                 .path = ov->path,
+                .claimed = true,
                 .node_name = node,
                 .backing_file = cd->disk->source,
                 .backing_fmt = cd->format,
@@ -527,7 +528,17 @@ run(struct op *op, struct st_error **errp)
     int64_t t0;
     bool ok;
 
-    if (!open_overlays(op, errp))
+    /* Make the new files first and journal what they are, so that a
+     * recover after a crash removes these files and nothing else. */
+    for (size_t k = 0; k < op->n; k++) {
+        if (!op->disks[k].reuse && !st_op_overlay_claim(&op->ovs[k], op->journal, errp)) {
+            st_error_prepend(errp, "disk '%s': ", op->ovs[k].dev);
+            return false;
+        }
+    }
+    st_op_crash_point("create-claimed");
+    if (!st_journal_write(op->store, op->dom->name, op->journal, errp) ||
+        !open_overlays(op, errp))
         return false;
     st_op_crash_point("create-overlays");
     pairs = st_xcalloc(op->n, sizeof *pairs);

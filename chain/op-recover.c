@@ -71,12 +71,24 @@ live_switched(struct st_session *sess, struct json_object *files, struct st_erro
     return false;
 }
 
+/* Undo an operation that had not switched: close and remove the files
+ * it created.  Only those: a file at a journalled name that is not the
+ * one the operation made (a user put it there after the crash) is kept
+ * and listed in @kept. */
 static bool
-roll_back(struct st_session *sess, struct json_object *files, struct json_object *removed,
-          struct st_error **errp)
+roll_back(struct st_session *sess, struct json_object *journal, struct json_object *files,
+          struct json_object *removed, struct json_object *kept, struct st_error **errp)
 {
     for (size_t i = 0; i < json_object_array_length(files); i++) {
         const char *f = json_object_get_string(json_object_array_get_idx(files, i));
+
+        if (!st_journal_created_is_ours(journal, f)) {
+            if (st_path_exists(f)) {
+                st_warn("recover", "'%s' is not the file the interrupted operation created; left in place", f);
+                json_object_array_add(kept, json_object_new_string(f));
+            }
+            continue;
+        }
 
         if (sess) {
             struct st_error *err = NULL;
@@ -240,11 +252,13 @@ st_op_recover(const struct st_store *store, const char *dom, const char *run_dir
     CLEANUP_JSON struct json_object *r = json_object_new_object();
     CLEANUP_SESSION struct st_session *sess = NULL;
     struct json_object *files, *detail, *removed = json_object_new_array();
+    struct json_object *kept = json_object_new_array();
     const char *op, *phase, *snap;
     struct st_error *err = NULL;
     bool is_create, forward;
 
     json_object_object_add(r, "removed-files", removed);
+    json_object_object_add(r, "kept-files", kept);
     if (!(j = st_journal_read(store, dom, &err))) {
         if (err) {
             st_error_propagate(errp, err);
@@ -306,7 +320,7 @@ st_op_recover(const struct st_store *store, const char *dom, const char *run_dir
         if (is_create ? !forward_create(store, dom, detail, errp)
                       : !forward_revert(store, dom, snap, sess, detail, errp))
             return false;
-    } else if (!roll_back(sess, files, removed, errp)) {
+    } else if (!roll_back(sess, j, files, removed, kept, errp)) {
         return false;
     }
     if (!st_journal_clear(store, dom, errp))

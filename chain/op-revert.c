@@ -290,6 +290,7 @@ make_overlay(struct op *op, size_t k, const char *pit, struct st_error **errp)
     CLEANUP_STRV char **names = NULL;
     struct st_qmp_overlay_opts o = {
         .path = ov->path,
+        .claimed = true,
         .node_name = node,
         .backing_file = pit,
         .backing_fmt = rd->format,
@@ -390,6 +391,16 @@ swap_exports(struct op *op, struct st_error **errp)
 static bool
 run(struct op *op, char **pits, struct st_error **errp)
 {
+    /* Make the new files first and journal what they are, so that a
+     * recover after a crash removes these files and nothing else. */
+    for (size_t k = 0; k < op->n; k++) {
+        if (!st_op_overlay_claim(&op->ovs[k], op->journal, errp)) {
+            st_error_prepend(errp, "disk '%s': ", op->ovs[k].dev);
+            return false;
+        }
+    }
+    if (!st_journal_write(op->store, op->dom->name, op->journal, errp))
+        return false;
     for (size_t k = 0; k < op->n; k++) {
         if (!make_overlay(op, k, pits[k], errp)) {
             st_error_prepend(errp, "disk '%s': ", op->ovs[k].dev);

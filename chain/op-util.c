@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "chain/chain.h"
+#include "chain/journal.h"
 #include "chain/op-util.h"
 
 ST_LOG_INIT("chain.op");
@@ -31,6 +33,33 @@ st_op_overlays_free(struct st_op_overlay *ovs, size_t n)
         free(ovs[i].node);
     }
     free(ovs);
+}
+
+bool
+st_op_overlay_claim(struct st_op_overlay *ov, struct json_object *journal, struct st_error **errp)
+{
+    struct st_file_id id;
+    int fd;
+
+    /* 0666 less the umask: the mode QSD's file driver would give it. */
+    if ((fd = open(ov->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666)) < 0) {
+        st_error_set_errno(errp, errno, errno == EEXIST ? ST_E_CONFLICT : ST_E_IO,
+                           "cannot create overlay '%s'", ov->path);
+        st_error_set_path(errp, ov->path);
+        if (errno == EEXIST)
+            st_error_hint(errp, "a file appeared at that name after strata checked it; choose another name");
+        return false;
+    }
+    ov->created = true;
+    if (!st_file_id_of_fd(fd, &id)) {
+        st_error_set_errno(errp, errno, ST_E_IO, "cannot stat overlay '%s'", ov->path);
+        st_error_set_path(errp, ov->path);
+        close(fd);
+        return false;
+    }
+    close(fd);
+    st_journal_add_created_id(journal, ov->path, &id);
+    return true;
 }
 
 bool

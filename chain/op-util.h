@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "common/error.h"
 #include "qmp/client.h"
 #include "xml/domain.h"
@@ -22,6 +24,20 @@ struct st_op_overlay {
     char *node;                 /* owned; its format node in QSD, NULL until open */
     bool created;               /* strata made the file: only then does abort remove it */
 };
+
+/**
+ * st_op_overlay_claim:
+ * @journal: the operation's journal; gets the file's identity (written
+ *   by the caller's next st_journal_write())
+ *
+ * Create @ov's file, empty and exclusively (O_EXCL: a file that appeared
+ * at that name since validation is never taken over), and mark it
+ * created.  QSD's blockdev-create then writes the image into this very
+ * file (it truncates, keeping the inode), so the identity recorded here
+ * is what 'strata recover' checks before it removes anything.
+ */
+bool st_op_overlay_claim(struct st_op_overlay *ov, struct json_object *journal,
+                         struct st_error **errp);
 
 /* Free the fields of @n overlays and the array. */
 void st_op_overlays_free(struct st_op_overlay *ovs, size_t n);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -294,6 +295,16 @@ create_and_wait(struct st_qmp *qmp, const char *job_id, struct json_object *opti
     return st_qmp_job_wait(qmp, job_id, &jo, errp);
 }
 
+/* The empty regular file a caller claimed for an overlay (the file
+ * driver's blockdev-create truncates and keeps the inode). */
+static bool
+claimed_file(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 bool
 st_qmp_overlay_create(struct st_qmp *qmp, const struct st_qmp_overlay_opts *o,
                       struct st_error **errp)
@@ -309,8 +320,10 @@ st_qmp_overlay_create(struct st_qmp *qmp, const struct st_qmp_overlay_opts *o,
         st_error_set(errp, ST_E_INTERNAL, "overlay: path, node name and backing are required");
         return false;
     }
-    if (st_path_exists(o->path)) {
-        st_error_set(errp, ST_E_CONFLICT, "overlay '%s' already exists", o->path);
+    if (o->claimed ? !claimed_file(o->path) : st_path_exists(o->path)) {
+        st_error_set(errp, ST_E_CONFLICT, o->claimed ? "overlay '%s' is no longer the empty file strata created"
+                                                     : "overlay '%s' already exists",
+                     o->path);
         st_error_set_path(errp, o->path);
         return false;
     }

@@ -106,7 +106,9 @@ const struct st_qmp_node *st_qmp_graph_find(const struct st_qmp_graph *g, const 
 char **st_qmp_graph_chain(const struct st_qmp_graph *g, const char *top, struct st_error **errp);
 
 struct st_qmp_overlay_opts {
-    const char *path;           /* new qcow2 file; must not exist */
+    const char *path;           /* new qcow2 file; must not exist unless claimed */
+    bool claimed;               /* the caller created @path empty, exclusively,
+                                 * and owns it: write the image into it */
     const char *node_name;      /* format node; the file node is "<node_name>-file" */
     const char *backing_file;   /* string written in the header (required) */
     const char *backing_fmt;    /* "qcow2" or "raw" (required) */

@@ -58,6 +58,37 @@ assert_json "$dir/out" '.action == "rolled-back" and .operation == "snapshot-cre
 assert_eq "$(blk)" "vda=$dir/vda.qcow2 vdb=$dir/vdb.qcow2 " "domain after roll-back"
 assert_eq "$("${st[@]}" snapshot-list web --name)" "" "snapshots after roll-back"
 
+# A crash after strata created the files (empty, O_EXCL) but before it
+# journalled their identities: recover removes them, as empty files are
+# all it could have made by then.
+crash create-claimed snapshot-create-as web s1
+[ -e "$dir/vda.s1" ] && [ ! -s "$dir/vda.s1" ] || fail "claimed overlay missing or not empty"
+jq -e 'has("created-ids") | not' "$dir/state/web/journal" >/dev/null ||
+    fail "identities journalled before the crash point"
+"${st[@]}" --json recover web >"$dir/out"
+assert_json "$dir/out" '.action == "rolled-back" and (."removed-files" | length) == 2 and ."kept-files" == []'
+[ ! -e "$dir/vda.s1" ] && [ ! -e "$dir/vdb.s1" ] || fail "claimed files left after roll-back"
+
+# A file the user puts at a journalled name after a crash is not the one
+# strata made: recover keeps it (even an empty one: the journal holds
+# the identity of strata's file), says so, and removes the rest.
+for content in "user data" ""; do
+    crash create-overlays snapshot-create-as web s1
+    jq -e '."created-ids" | length == 2' "$dir/state/web/journal" >/dev/null ||
+        fail "identities not journalled: $(cat "$dir/state/web/journal")"
+    rm "$dir/vda.s1"
+    printf '%s' "$content" >"$dir/vda.s1"
+    "$STRATA" --state-dir "$dir/state" --run-dir "$dir/run" --json recover web >"$dir/out" 2>"$dir/err"
+    jq -e --arg a "$dir/vda.s1" --arg b "$dir/vdb.s1" \
+        '.action == "rolled-back" and ."removed-files" == [$b] and ."kept-files" == [$a]' \
+        "$dir/out" >/dev/null || fail "recover with a user's file at a journalled name: $(cat "$dir/out")"
+    assert_contains "$(cat "$dir/err")" "'$dir/vda.s1' is not the file the interrupted operation created"
+    assert_eq "$(cat "$dir/vda.s1")" "$content" "the user's file"
+    [ ! -e "$dir/vdb.s1" ] || fail "strata's own overlay left"
+    [ ! -e "$dir/state/web/journal" ] || fail "journal left"
+    rm "$dir/vda.s1"
+done
+
 # After the switch: rolled forward.
 crash create-switched snapshot-create-as web s1 "desc"
 assert_eq "$(phase)" switched
