@@ -60,38 +60,59 @@ st_store_snapshot_path(const struct st_store *store, const char *dom, const char
     return st_xasprintf("%s/%s/snapshots/%s.xml", store->dir, dom, snap);
 }
 
+/* Whether @fd is still the file at @path.  undefine removes the domain
+ * directory, lock file included, while it holds the lock: a command that
+ * was waiting then holds a lock on a file nobody else will ever open,
+ * while the next command locks a new file at the same name. */
+static bool
+lock_still_linked(int fd, const char *path)
+{
+    struct stat a, b;
+
+    return fstat(fd, &a) == 0 && a.st_nlink > 0 && stat(path, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int
 st_store_lock(const struct st_store *store, const char *dom, bool wait, struct st_error **errp)
 {
     CLEANUP_FREE char *dir = st_store_domain_dir(store, dom);
     CLEANUP_FREE char *path = st_xasprintf("%s/lock", dir);
-    CLEANUP_CLOSE int fd = -1;
 
-    if (!st_name_check("domain", dom, errp) || !st_path_mkdir_p(dir, 0700, errp))
+    if (!st_name_check("domain", dom, errp))
         return -1;
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-        st_error_set_errno(errp, errno, ST_E_IO, "cannot open lock file");
-        st_error_set_path(errp, path);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return ST_STEAL_FD(&fd);
-    if (errno != EWOULDBLOCK || !wait) {
-        st_error_set(errp, ST_E_BUSY, "domain '%s' is busy: another strata command is changing it",
-                     dom);
-        st_error_set_path(errp, path);
-        st_error_hint(errp, "retry when it has finished, or run without --no-wait to wait");
-        return -1;
-    }
-    st_debug("waiting for the lock of domain '%s'", dom);
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            st_error_set_errno(errp, errno, ST_E_IO, "cannot lock domain '%s'", dom);
+    for (;;) {
+        CLEANUP_CLOSE int fd = -1;
+
+        if (!st_path_mkdir_p(dir, 0700, errp))
+            return -1;
+        if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+            st_error_set_errno(errp, errno, ST_E_IO, "cannot open lock file");
             st_error_set_path(errp, path);
             return -1;
         }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            if (errno != EWOULDBLOCK || !wait) {
+                st_error_set(errp, ST_E_BUSY, "domain '%s' is busy: another strata command is changing it",
+                             dom);
+                st_error_set_path(errp, path);
+                st_error_hint(errp, "retry when it has finished, or run without --no-wait to wait");
+                return -1;
+            }
+            st_debug("waiting for the lock of domain '%s'", dom);
+            while (flock(fd, LOCK_EX) < 0) {
+                if (errno != EINTR) {
+                    st_error_set_errno(errp, errno, ST_E_IO, "cannot lock domain '%s'", dom);
+                    st_error_set_path(errp, path);
+                    return -1;
+                }
+            }
+        }
+        if (lock_still_linked(fd, path))
+            return ST_STEAL_FD(&fd);
+        st_debug("the lock file of domain '%s' was removed while strata waited; locking it again",
+                 dom);
     }
-    return ST_STEAL_FD(&fd);
 }
 
 static char *
