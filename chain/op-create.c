@@ -569,6 +569,9 @@ abort_run(struct op *op)
         st_error_free(err);
         return;
     }
+    /* Live: the nodes this operation opened for its chains, too. */
+    if (op->sess)
+        st_session_close_opened(op->sess);
     if (!st_journal_clear(op->store, op->dom->name, &err)) {
         st_warn("snapshot", "%s", err->msg);
         st_error_free(err);

@@ -107,6 +107,7 @@ st_session_free(struct st_session *sess)
     if (!sess)
         return;
     st_qsd_free(sess->qsd);
+    st_strv_free(sess->opened);
     if (!sess->live)
         st_path_remove_tree(sess->run_dir, NULL);
     free(sess->run_dir);
@@ -308,5 +309,34 @@ st_session_open_chain(struct st_session *sess, const char *path, const char *for
         return NULL;
     st_debug("opened %zu layer(s) of '%s' as %s%s%s", n_new, path, opened[0],
              below ? " on " : "", below ? below : "");
+    /* Bottom-up here, so that closing in reverse goes top-down. */
+    for (size_t i = n_new; i-- > 0;)
+        st_strv_add(&sess->opened, opened[i]);
     return st_xstrdup(opened[0]);
+}
+
+void
+st_session_close_opened(struct st_session *sess)
+{
+    size_t n = st_strv_len(sess->opened);
+
+    if (!sess->live) {
+        st_strv_free(sess->opened);
+        sess->opened = NULL;
+        return;
+    }
+    for (size_t i = n; i-- > 0;) {
+        struct st_error *err = NULL;
+
+        /* QSD refuses a node that something rests on ("in use"); the
+         * layers below it then stay too, each refused the same way. */
+        if (!st_qmp_blockdev_del_layer(st_session_qmp(sess), sess->opened[i], &err)) {
+            st_debug("abort: node %s stays open: %s", sess->opened[i], err->msg);
+            st_error_free(err);
+            continue;
+        }
+        st_debug("abort: closed node %s", sess->opened[i]);
+    }
+    st_strv_free(sess->opened);
+    sess->opened = NULL;
 }

@@ -29,6 +29,8 @@ struct st_session {
     struct st_qsd *qsd;         /* owned */
     bool live;                  /* the domain's long-running QSD */
     char *run_dir;              /* owned; this QSD's run directory */
+    char **opened;              /* owned strv: format nodes st_session_open_chain()
+                                 * added, in the order added (each chain top-down) */
 };
 
 /* RUN/DOM: where a live domain's QSD keeps its socket and pid; owned. */
@@ -94,5 +96,18 @@ char *st_session_find_node(struct st_session *sess, const char *path, struct st_
  */
 char *st_session_open_chain(struct st_session *sess, const char *path, const char *format,
                             bool writable, struct st_error **errp);
+
+/**
+ * st_session_close_opened:
+ *
+ * The abort path of a live operation: close the nodes this session
+ * opened with st_session_open_chain(), newest first (an overlay before
+ * the file it rests on), so an aborted operation leaves the live QSD's
+ * graph as it found it.  A node still in use (something the operation
+ * did not undo rests on it) is left open, and so is everything below it.
+ * Best effort: failures are logged, not returned.  A no-op offline (the
+ * transient QSD goes anyway).
+ */
+void st_session_close_opened(struct st_session *sess);
 
 #endif
