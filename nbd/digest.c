@@ -12,9 +12,9 @@
  *             final hash, and frees the slot
  *
  * A reader holds up to READER_CHUNKS chunks and READS_IN_FLIGHT read
- * buffers of READ_SIZE bytes, allocated once (page faults are not
- * free); a ring of slots bounds what the readers may run ahead of the
- * combiner.  So memory is bounded whatever the export size. */
+ * buffers of READ_SIZE bytes (whole blocks), allocated once (page
+ * faults are not free); a ring of slots bounds what the readers may run
+ * ahead of the combiner.  So memory is bounded whatever the export size. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,18 +32,23 @@ ST_LOG_INIT("nbd.digest");
 
 #define BLOCKS_PER_CHUNK (ST_NBD_CHUNK_SIZE / ST_NBD_BLOCK_SIZE)
 #define RING_SLOTS 64
-/* Reads in flight per connection.  QSD serves a connection's requests
- * one after the other, so a few are enough to keep it busy while the
- * reader hashes (measured with scripts/bench/verify). */
-#define READS_IN_FLIGHT 8
+/* Bytes per read, and reads in flight per connection.  QSD 7.2 serves
+ * a connection's requests one after the other and allocates a bounce
+ * buffer per request, so a few mid-sized reads keep it busiest while
+ * the reader hashes what has arrived.  Medians of 9 interleaved runs
+ * over 2 GiB half allocated, 2 connections (busy 2-CPU VM, nbdcopy
+ * 1.26 s): 128 KiB x 8 0.99 s, 256 KiB x 4 0.80 s, 256 KiB x 8 0.85 s,
+ * 512 KiB x 4 0.68 s, 512 KiB x 8 0.73 s; 2 MiB x 2 1.1 s. */
+#define READ_SIZE (UINT64_C(512) * 1024)
+#define READS_IN_FLIGHT 4
 /* Chunks a reader holds: one being read, the next one's block status
  * already asked, one finishing. */
 #define READER_CHUNKS 3
 /* Connections when the caller does not say.  QSD serves all of an
- * export's connections on one thread, so more connections add little
- * once each has reads queued; two keep the server busy while one
- * reader hashes (2 GiB half allocated, 2 CPUs: 1, 2, 3, 4 connections
- * 0.86, 0.75, 0.75-0.89, 0.77-0.94 s). */
+ * export's connections on one thread, so once each has reads queued
+ * more connections add little (same runs, 1 to 4 connections: 0.74,
+ * 0.71, 0.68, 0.66 s, all within the noise); two let one reader hash
+ * while the other's replies arrive, without a thread per core. */
 #define DEFAULT_CONNECTIONS 2
 
 static const struct {
@@ -710,12 +715,10 @@ st_nbd_digest_uri(const char *uri, enum st_nbd_digest_alg alg,
         r->job = &job;
         r->h = hs[i];
         r->has_allocation = st_nbd_has_context(hs[i], ST_NBD_CTX_ALLOCATION);
-        r->max_request = st_nbd_max_request(hs[i], ST_NBD_READ_SIZE);
+        r->max_request = st_nbd_max_request(hs[i], READ_SIZE);
         /* Whole blocks per buffer; a server whose requests are smaller
          * than a block gets each buffer in several requests. */
-        r->read_size = ST_NBD_READ_SIZE / ST_NBD_BLOCK_SIZE * ST_NBD_BLOCK_SIZE;
-        if (r->read_size < ST_NBD_BLOCK_SIZE)
-            r->read_size = ST_NBD_BLOCK_SIZE;
+        r->read_size = READ_SIZE;
         r->bufs = st_xmalloc(READS_IN_FLIGHT * r->read_size);
         for (size_t k = 0; k < READS_IN_FLIGHT; k++)
             r->reads[k].buf = r->bufs + k * r->read_size;

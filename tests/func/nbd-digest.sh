@@ -208,6 +208,12 @@ serve "$dir/full.pid" -U "$dir/full.sock" file "$dir/full.raw"
 assert_json "$dir/full.json" ".size == 3000000 and .digest == \"$(ref_digest_raw "$dir/full.raw")\""
 "$DIGEST" --json --digest sha256-64k "nbd+unix://?socket=$dir/full.sock" >"$dir/full.json"
 assert_json "$dir/full.json" ".size == 3000000 and .digest == \"$(ref_digest_raw "$dir/full.raw" sha256-64k)\""
+# A server whose largest request is smaller than a block (and that
+# fails larger ones): each read is split to its limit.
+serve "$dir/small.pid" -U "$dir/small.sock" --filter=blocksize-policy file "$dir/full.raw" \
+    blocksize-preferred=4096 blocksize-maximum=16384 blocksize-error-policy=error
+assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/small.sock")" "$(ref_digest_raw "$dir/full.raw")" \
+    "server with 16 KiB requests"
 serve "$dir/mem.pid" -U "$dir/mem.sock" memory 8M
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/mem.sock")" "$empty" "nbdkit memory plugin"
 
