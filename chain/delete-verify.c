@@ -54,7 +54,7 @@ digest_snapshot(const struct st_store *store, const char *dom, struct st_exporte
             continue;
         if (!st_exporter_add(ex, v, true, &e, errp))
             return false;
-        ok = st_nbd_digest_uri(e.uri, NULL, &d, errp);
+        ok = st_nbd_digest_uri(e.uri, ST_NBD_DIGEST_DEFAULT, NULL, &d, errp);
         st_exporter_del(ex, &e, NULL);
         st_export_clear(&e);
         if (!ok) {

@@ -1,5 +1,5 @@
-/* cli/cmd-verify.c: 'strata verify' (the sha256-64k digest of a disk at
- * a point in time, nbd/digest.h) and 'strata diff' (the extents that
+/* cli/cmd-verify.c: 'strata verify' (the xxh128-64k or sha256-64k digest
+ * of a disk at a point in time, nbd/digest.h) and 'strata diff' (the extents that
  * differ between two points on one branch, nbd/diff.h).  Both read
  * through exports made for the occasion on the live QSD, or on a
  * transient one, and removed afterwards. */
@@ -23,7 +23,7 @@
 #include "chain/view.h"
 #include "cli/commands.h"
 
-enum { O_SNAPSHOT = 256, O_DISK, O_EXPECT, O_CONNECTIONS };
+enum { O_SNAPSHOT = 256, O_DISK, O_EXPECT, O_CONNECTIONS, O_DIGEST };
 
 static const struct option verify_opts[] = {
     { "help", no_argument, NULL, 'h' },
@@ -31,6 +31,7 @@ static const struct option verify_opts[] = {
     { "disk", required_argument, NULL, O_DISK },
     { "expect", required_argument, NULL, O_EXPECT },
     { "connections", required_argument, NULL, O_CONNECTIONS },
+    { "digest", required_argument, NULL, O_DIGEST },
     { NULL, 0, NULL, 0 },
 };
 
@@ -41,16 +42,18 @@ struct verify_args {
     const char *disk;
     const char *expect;
     unsigned connections;
+    /* --digest, or ST_NBD_DIGEST__LAST: from --expect, else the default */
+    enum st_nbd_digest_alg alg;
 };
 
 static int
 parse_args(struct cli *cli, int argc, char **argv, bool diff, struct verify_args *a,
            struct st_error **errp)
 {
-    int c;
+    int c, idx = -1;
 
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", verify_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", verify_opts, &idx)) != -1) {
         switch (c) {
         case 'h':
             cli_command_help(cli);
@@ -68,6 +71,14 @@ parse_args(struct cli *cli, int argc, char **argv, bool diff, struct verify_args
                 goto unknown;
             a->expect = optarg;
             break;
+        case O_DIGEST:
+            if (diff)
+                goto unknown;
+            if (!st_nbd_digest_alg_from_name(optarg, &a->alg))
+                return cli_usage(cli, errp, "unknown digest algorithm '%s' (%s or %s)", optarg,
+                                 st_nbd_digest_alg_name(ST_NBD_DIGEST_XXH128_64K),
+                                 st_nbd_digest_alg_name(ST_NBD_DIGEST_SHA256_64K));
+            break;
         case O_CONNECTIONS: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -80,8 +91,13 @@ parse_args(struct cli *cli, int argc, char **argv, bool diff, struct verify_args
         }
         default:
         unknown:
+            /* A known option of the other command: name it, not its
+             * argument (which getopt has taken too). */
+            if (c != '?' && idx >= 0)
+                return cli_usage(cli, errp, "unknown option '--%s'", verify_opts[idx].name);
             return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
         }
+        idx = -1;
     }
     for (; optind < argc; optind++) {
         if (a->nargs == (diff ? 3 : 1))
@@ -99,43 +115,37 @@ on_progress(uint64_t done, uint64_t total, void *opaque)
     st_progress_update(opaque, done, total);
 }
 
-/* --expect: 64 hex digits, optionally "sha256-64k:" before them. */
-static const char *
-expected_hex(struct cli *cli, const char *s, struct st_error **errp)
-{
-    static const char prefix[] = ST_NBD_DIGEST_ALGORITHM ":";
-
-    if (strncmp(s, prefix, sizeof prefix - 1) == 0)
-        s += sizeof prefix - 1;
-    if (strlen(s) != 2 * ST_SHA256_LEN || strspn(s, "0123456789abcdefABCDEF") != strlen(s)) {
-        cli_usage(cli, errp, "--expect wants 64 hex digits (a %s digest)",
-                  ST_NBD_DIGEST_ALGORITHM);
-        return NULL;
-    }
-    return s;
-}
-
 int
 cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
-    struct verify_args a = { 0 };
+    struct verify_args a = { .alg = ST_NBD_DIGEST__LAST };
     CLEANUP_STORE struct st_store *store = NULL;
     CLEANUP_VIEWS struct st_views views = { 0 };
     CLEANUP_EXPORTER struct st_exporter *ex = NULL;
     struct json_object *o, *arr;
-    const char *expect = NULL;
+    char expect[2 * ST_NBD_DIGEST_MAX_LEN + 1];
+    const char *alg_name;
     bool mismatch = false;
     int r = parse_args(cli, argc, argv, false, &a, errp);
 
     if (r)
         return r < 0 ? -1 : 0;
-    if (a.expect && !(expect = expected_hex(cli, a.expect, errp)))
-        return -1;
+    /* --expect ALG:HEX or HEX: the algorithm from --digest, else from
+     * the prefix or the length. */
+    if (a.expect) {
+        CLEANUP_ERROR struct st_error *err = NULL;
+
+        if (!st_nbd_digest_parse(a.expect, &a.alg, expect, &err))
+            return cli_usage(cli, errp, "--expect: %s", err->msg);
+    }
+    if (a.alg == ST_NBD_DIGEST__LAST)
+        a.alg = ST_NBD_DIGEST_DEFAULT;
+    alg_name = st_nbd_digest_alg_name(a.alg);
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
     if (!st_views_resolve(store, a.args[0], a.snapshot, a.disk, &views, errp))
         return -1;
-    if (expect && views.n > 1)
+    if (a.expect && views.n > 1)
         return cli_usage(cli, errp, "--expect needs --disk: domain '%s' has %zu disks",
                          a.args[0], views.n);
     if (!(ex = st_exporter_open(cli->run_dir, a.args[0], ST_EXPORTER_NEED_READ, NULL, errp)))
@@ -145,7 +155,7 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
     arr = json_object_new_array();
     json_object_object_add(o, "domain", json_object_new_string(a.args[0]));
     json_object_object_add(o, "snapshot", st_json_string_or_null(a.snapshot));
-    json_object_object_add(o, "algorithm", json_object_new_string(ST_NBD_DIGEST_ALGORITHM));
+    json_object_object_add(o, "algorithm", json_object_new_string(alg_name));
     json_object_object_add(o, "disks", arr);
     cli_set_result(cli, o);
     for (size_t i = 0; i < views.n; i++) {
@@ -163,7 +173,7 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
         if (!st_exporter_add(ex, v, true, &e, errp))
             return -1;
         st_progress_begin(&bar, label, st_progress_wanted(cli->json));
-        ok = st_nbd_digest_uri(e.uri, &ropts, &d, errp);
+        ok = st_nbd_digest_uri(e.uri, a.alg, &ropts, &d, errp);
         st_progress_end(&bar);
         st_exporter_del(ex, &e, NULL);
         st_export_clear(&e);
@@ -171,7 +181,7 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
             st_error_prepend(errp, "disk '%s': ", v->dev);
             return -1;
         }
-        fprintf(cli->out, "%s  %s\n", d.hex, v->dev);
+        fprintf(cli->out, "%s:%s  %s\n", alg_name, d.hex, v->dev);
         j = json_object_new_object();
         json_object_object_add(j, "disk", json_object_new_string(v->dev));
         json_object_object_add(j, "file", json_object_new_string(v->path));
@@ -179,15 +189,15 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
         json_object_object_add(j, "size", json_object_new_int64((int64_t) d.size));
         json_object_object_add(j, "bytes-read", json_object_new_int64((int64_t) d.bytes_read));
         json_object_object_add(j, "connections", json_object_new_int64(d.connections));
-        if (expect) {
-            bool match = strcasecmp(expect, d.hex) == 0;
+        if (a.expect) {
+            bool match = strcmp(expect, d.hex) == 0;
 
             json_object_object_add(j, "match", json_object_new_boolean(match));
             if (!match) {
                 mismatch = true;
                 if (!cli->json)
-                    fprintf(stderr, "strata: disk '%s': digest %s does not match the expected %s\n",
-                            v->dev, d.hex, expect);
+                    fprintf(stderr, "strata: disk '%s': digest %s:%s does not match the expected %s:%s\n",
+                            v->dev, alg_name, d.hex, alg_name, expect);
             }
         }
         json_object_array_add(arr, j);

@@ -82,7 +82,7 @@ static const struct command commands[] = {
       "[--foreground] [--stop] [--no-wait]",
       "export disks at a snapshot (or now) read-only over NBD" },
     { "verify", cmd_verify,
-      "DOMAIN [--snapshot S] [--disk DEV] [--expect DIGEST] [--connections N]",
+      "DOMAIN [--snapshot S] [--disk DEV] [--digest ALG] [--expect DIGEST] [--connections N]",
       "print the content digest of disks at a snapshot (or now)" },
     { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
       "list the extents that differ between two points on one branch" },

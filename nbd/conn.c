@@ -123,8 +123,8 @@ st_nbd_max_request(struct nbd_handle *h, uint64_t cap)
  * it with STRATA_NBD_STALL_MS. */
 enum { DEFAULT_STALL_MS = 60 * 1000 };
 
-static int
-stall_ms(void)
+int
+st_nbd_stall_ms(void)
 {
     const char *env = getenv("STRATA_NBD_STALL_MS");
     long v = env ? strtol(env, NULL, 10) : 0;
@@ -134,12 +134,12 @@ stall_ms(void)
 
 /* Wait until every command on @h is done.  Returns 1, 0 if the
  * connection died (libnbd then retires the commands with errors), -1 if
- * the server made no progress for stall_ms(). */
+ * the server made no progress for st_nbd_stall_ms(). */
 static int
 drain(struct nbd_handle *h)
 {
     while (nbd_aio_in_flight(h) > 0) {
-        int r = nbd_poll(h, stall_ms());
+        int r = nbd_poll(h, st_nbd_stall_ms());
 
         if (r == -1)
             return 0;
@@ -184,7 +184,7 @@ st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
         default:
             st_error_set(errp, ST_E_TIMEOUT,
                          "NBD export '%s': no reply to a read at offset %" PRIu64 " within %d ms",
-                         uri, offs[0], stall_ms());
+                         uri, offs[0], st_nbd_stall_ms());
             st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
             return false;
         }

@@ -35,7 +35,8 @@ ST_DEFINE_CLEANUP(st_cleanup_nbd, struct nbd_handle *, nbd_close)
 
 /* Options shared by the whole-export readers (digest, diff). */
 struct st_nbd_read_opts {
-    unsigned connections;       /* 0: ST_NBD_DEFAULT_CONNECTIONS */
+    unsigned connections;       /* 0: the reader's default (digest 2,
+                                 * diff ST_NBD_DEFAULT_CONNECTIONS) */
     /* Called after each piece is done, from the calling thread (digest)
      * or a reader thread (diff), never two calls at once; @done grows
      * to @total.  May be NULL. */
@@ -120,6 +121,11 @@ uint64_t st_nbd_max_request(struct nbd_handle *h, uint64_t cap);
 bool st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
                   uint64_t offset, uint64_t len, uint64_t max,
                   struct st_error **errp);
+
+/* How long a reader waits for a server that answers nothing before it
+ * takes it as stuck (a paused or wedged QSD): 60 s, or
+ * $STRATA_NBD_STALL_MS (tests shorten it). */
+int st_nbd_stall_ms(void);
 
 /**
  * st_nbd_set_error:

@@ -45,18 +45,11 @@ st_nbd_extents_add(struct st_nbd_extents *e, uint64_t offset,
     };
 }
 
-struct walk {
-    const char *context;
-    uint64_t pos;       /* first byte not yet described */
-    uint64_t end;       /* end of the current request */
-    struct st_nbd_extents *out;
-};
-
-static int
-walk_cb(void *opaque, const char *metacontext, uint64_t offset,
-        uint32_t *entries, size_t nr_entries, int *error)
+int
+st_nbd_extents_walk_cb(void *opaque, const char *metacontext, uint64_t offset,
+                       uint32_t *entries, size_t nr_entries, int *error)
 {
-    struct walk *w = opaque;
+    struct st_nbd_walk *w = opaque;
 
     (void) error;
     /* Every negotiated context answers each request; keep ours. */
@@ -78,7 +71,7 @@ st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
                     const char *context, uint64_t offset, uint64_t length,
                     struct st_nbd_extents *out, struct st_error **errp)
 {
-    struct walk w = { .context = context, .pos = offset, .out = out };
+    struct st_nbd_walk w = { .context = context, .pos = offset, .out = out };
     uint64_t end = offset + length;
 
     st_nbd_extents_clear(out);
@@ -95,7 +88,8 @@ st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
             count = WALK_WINDOW;
         w.end = w.pos + count;
         if (nbd_block_status(h, count, w.pos,
-                             (nbd_extent_callback) { .callback = walk_cb, .user_data = &w },
+                             (nbd_extent_callback) { .callback = st_nbd_extents_walk_cb,
+                                                     .user_data = &w },
                              0) == -1) {
             st_nbd_set_error(errp, uri, "block status for '%s' at offset %" PRIu64, context, w.pos);
             st_nbd_extents_clear(out);

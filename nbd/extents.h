@@ -61,6 +61,22 @@ bool st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
                          uint64_t length, struct st_nbd_extents *out,
                          struct st_error **errp);
 
+/* One step of a walk, for callers that issue the block-status requests
+ * themselves (nbd_aio_block_status): st_nbd_extents_walk_cb is the
+ * extent callback, its user data a struct st_nbd_walk.  Each reply for
+ * @context that starts at @pos is clipped to @end and appended to @out,
+ * and @pos advances past it; the caller asks again from @pos until it
+ * reaches the end, and takes a request that left @pos where it was as
+ * a broken server. */
+struct st_nbd_walk {
+    const char *context;
+    uint64_t pos;       /* first byte not yet described */
+    uint64_t end;       /* end of the current request */
+    struct st_nbd_extents *out;
+};
+int st_nbd_extents_walk_cb(void *opaque, const char *metacontext, uint64_t offset,
+                           uint32_t *entries, size_t nr_entries, int *error);
+
 /**
  * st_nbd_extents_zero_blocks:
  * @e: base:allocation extents covering at least [@offset, @offset + @length)

@@ -4,7 +4,8 @@
 #                           the domain is not live: qemu-img overlays, metadata
 #                           through snapshot-create --redefine --current, the
 #                           domain redefined onto the overlays
-#   ref_digest IMG          the sha256-64k digest by coreutils (strata-verify(1))
+#   ref_digest IMG [ALG]    the xxh128-64k (or ALG: sha256-64k) digest by
+#                           coreutils and xxhsum (strata-verify(1)), bare hex
 #   strata_stop_all DOM     cleanup: 'strata stop', then kill what is left by pid
 
 snap_offline() {
@@ -31,17 +32,21 @@ snap_offline() {
 }
 
 ref_digest() {
-    local w=$dir/ref
+    local w=$dir/ref sum digits
+    case ${2:-xxh128-64k} in
+    xxh128-64k) sum="xxhsum -H2" digits=32 ;;
+    sha256-64k) sum=sha256sum digits=64 ;;
+    esac
     rm -rf "$w"; mkdir "$w"
     "$QEMU_IMG" convert -U -O raw "$1" "$w/raw"
     (cd "$w" && split -b 65536 -a 8 -d raw blk.)
     {
         printf '%016X' "$(stat -c %s "$w/raw")" | basenc --base16 -d
         if [ -s "$w/raw" ]; then
-            (cd "$w" && sha256sum blk.*) | cut -c1-64 | tr a-f A-F | tr -d '\n' |
+            (cd "$w" && $sum blk.*) | cut -c1-$digits | tr a-f A-F | tr -d '\n' |
                 basenc --base16 -d
         fi
-    } | sha256sum | cut -c1-64
+    } | $sum | cut -c1-$digits
     rm -rf "$w"
 }
 

@@ -33,7 +33,7 @@ qemu-io -c 'write -P 0x77 1M 64K' "$dir/top.qcow2" >/dev/null
 "${st[@]}" -q define-as remote --disk "vda=$dir/top.qcow2" >/dev/null
 
 want=$(ref_digest "$dir/top.qcow2")
-assert_eq "$("${st[@]}" verify remote)" "$want  vda" "verify over the remote base"
+assert_eq "$("${st[@]}" verify remote)" "xxh128-64k:$want  vda" "verify over the remote base"
 
 "${st[@]}" --json export remote >"$dir/exp.json"
 uri=$(jq -r '.exports[0].uri' "$dir/exp.json")

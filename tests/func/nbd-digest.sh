@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # group: quick nbd
-# The sha256-64k digest of nbd/digest.h, read over NBD from QSD and
-# nbdkit, equals an independent computation (split + sha256sum over
-# 'qemu-img convert -O raw' output) for sparse, fully zero, fully
-# allocated and odd-sized disks, and does not depend on allocation or
-# on the number of connections.
+# The xxh128-64k (default) and sha256-64k digests of nbd/digest.h, read
+# over NBD from QSD and nbdkit, equal an independent computation (split
+# + xxhsum -H2 / sha256sum over 'qemu-img convert -O raw' output) for
+# sparse, fully zero, fully allocated and odd-sized disks, and do not
+# depend on allocation or on the number of connections.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
 
@@ -13,6 +13,7 @@ requires qemu-io --version
 requires "$QSD" --version
 requires nbdkit --version
 requires basenc --version
+requires xxhsum --version
 requires jq --version
 requires nbdinfo --version
 requires nbdcopy --version
@@ -31,28 +32,33 @@ serve() {
 }
 dir=$(mktempdir)
 
-# ref_digest IMG: the definition of nbd/digest.h in coreutils, over the
-# bytes qemu-img sees; ref_digest_raw FILE: over FILE's bytes as they are.
+# ref_digest IMG [ALG]: the definition of nbd/digest.h in coreutils and
+# xxhsum, over the bytes qemu-img sees; ref_digest_raw FILE [ALG]: over
+# FILE's bytes as they are.  ALG defaults to xxh128-64k.
 ref_digest() {
     rm -rf "$dir/ref"; mkdir "$dir/ref"
     "$QEMU_IMG" convert -U -O raw "$1" "$dir/ref/raw"
-    ref_hash
+    ref_hash "${2:-xxh128-64k}"
 }
 ref_digest_raw() {
     rm -rf "$dir/ref"; mkdir "$dir/ref"
     cp "$1" "$dir/ref/raw"
-    ref_hash
+    ref_hash "${2:-xxh128-64k}"
 }
 ref_hash() {
-    local w=$dir/ref
+    local w=$dir/ref sum digits
+    case $1 in
+    xxh128-64k) sum="xxhsum -H2" digits=32 ;;
+    sha256-64k) sum=sha256sum digits=64 ;;
+    esac
     (cd "$w" && split -b 65536 -a 8 -d raw blk.)
     {
         printf '%016X' "$(stat -c %s "$w/raw")" | basenc --base16 -d
         if [ -s "$w/raw" ]; then
-            (cd "$w" && sha256sum blk.*) | cut -c1-64 | tr a-f A-F | tr -d '\n' |
+            (cd "$w" && $sum blk.*) | cut -c1-$digits | tr a-f A-F | tr -d '\n' |
                 basenc --base16 -d
         fi
-    } | sha256sum | cut -c1-64
+    } | $sum | cut -c1-$digits
 }
 
 # Build every disk first, then serve them all from one QSD (QSD takes
@@ -87,29 +93,49 @@ done
 start_qsd "$dir/qsd.pid" --nbd-server "addr.type=unix,addr.path=$dir/nbd.sock" "${args[@]}"
 uri_of() { echo "nbd+unix:///$1?socket=$dir/nbd.sock"; }
 
-# check DISK: digest over QSD equals the reference, with 1 and 4
-# connections; sets $got.
+# check DISK: both digests over QSD equal the references, with 1 and 4
+# connections (4 is more than the default); sets $got (xxh128-64k) and
+# $got_sha.
 check() {
-    local want got1 uri
+    local want want_sha got1 uri
     uri=$(uri_of "$1")
     want=$(ref_digest "$dir/$1")
-    got=$("$DIGEST" "$uri")
+    want_sha=$(ref_digest "$dir/$1" sha256-64k)
+    got=$("$DIGEST" --connections 4 "$uri")
     got1=$("$DIGEST" --connections 1 "$uri")
-    assert_eq "$got" "$want" "digest of $1 (4 connections)"
-    assert_eq "$got1" "$want" "digest of $1 (1 connection)"
+    assert_eq "$got" "$want" "xxh128-64k digest of $1 (4 connections)"
+    assert_eq "$got1" "$want" "xxh128-64k digest of $1 (1 connection)"
+    assert_eq "$("$DIGEST" --digest xxh128-64k "$uri")" "$want" "--digest xxh128-64k of $1"
+    got_sha=$("$DIGEST" --digest sha256-64k --connections 4 "$uri")
+    assert_eq "$got_sha" "$want_sha" "sha256-64k digest of $1 (4 connections)"
+    got1=$("$DIGEST" --digest sha256-64k --connections 1 "$uri")
+    assert_eq "$got1" "$want_sha" "sha256-64k digest of $1 (1 connection)"
 }
 
 check sparse.qcow2
 sparse=$got
+sparse_sha=$got_sha
 check sparse.raw
 assert_eq "$got" "$sparse" "raw copy of the sparse disk"
+assert_eq "$got_sha" "$sparse_sha" "raw copy of the sparse disk (sha256-64k)"
 check empty.qcow2
 empty=$got
+empty_sha=$got_sha
 check zeros.qcow2
 assert_eq "$got" "$empty" "written zeros vs holes"
+assert_eq "$got_sha" "$empty_sha" "written zeros vs holes (sha256-64k)"
+# The two algorithms differ, and neither depends on the other's code
+# path: the lengths are as defined.
+[ "${#sparse}" = 32 ] && [ "${#sparse_sha}" = 64 ] ||
+    fail "digest lengths: '$sparse' '$sparse_sha'"
 # Zero extents are not read.
 "$DIGEST" --json "$(uri_of empty.qcow2)" >"$dir/empty.json"
-assert_json "$dir/empty.json" '.["bytes-read"] == 0 and .size == 8388608 and .algorithm == "sha256-64k"'
+assert_json "$dir/empty.json" '.["bytes-read"] == 0 and .size == 8388608 and .algorithm == "xxh128-64k"'
+"$DIGEST" --json --digest sha256-64k "$(uri_of empty.qcow2)" >"$dir/empty.json"
+assert_json "$dir/empty.json" '.["bytes-read"] == 0 and .algorithm == "sha256-64k"'
+# A disk half read, half skipped: only the data is read.
+"$DIGEST" --json "$(uri_of sparse.qcow2)" >"$dir/sparse.json"
+assert_json "$dir/sparse.json" '.["bytes-read"] > 0 and .["bytes-read"] < 4194304'
 check full.raw
 # Progress: growing "done/total" lines ending at the size.  (QEMU's file
 # driver shows the 3000000-byte raw file as 3000320 bytes, rounded up to
@@ -139,7 +165,7 @@ assert_json "$dir/rw.json" ".connections == 1 and .digest == \"$sparse\""
 serve "$dir/ro.pid" -r -U "$dir/ro.sock" --filter=multi-conn \
     file "$dir/rw.raw" multi-conn-mode=disable
 "$DIGEST" --json "nbd+unix://?socket=$dir/ro.sock" >"$dir/ro2.json"
-assert_json "$dir/ro2.json" ".connections == 4 and .digest == \"$sparse\""
+assert_json "$dir/ro2.json" ".connections == 2 and .digest == \"$sparse\""
 
 # nbdkit: file plugin over the raw copy, memory plugin (all zero).
 serve "$dir/kit.pid" -U "$dir/kit.sock" file "$dir/sparse.raw"
@@ -170,6 +196,8 @@ nbinfo_extents=$(nbdinfo --map "nbd+unix://?socket=$dir/frag.sock" | wc -l)
 frag=$("$DIGEST" "nbd+unix://?socket=$dir/frag.sock")
 nbdcopy "nbd+unix://?socket=$dir/frag.sock" "$dir/frag.raw"
 assert_eq "$frag" "$(ref_digest_raw "$dir/frag.raw")" "fragmented extents vs reference"
+assert_eq "$("$DIGEST" --digest sha256-64k --connections 3 "nbd+unix://?socket=$dir/frag.sock")" \
+    "$(ref_digest_raw "$dir/frag.raw" sha256-64k)" "fragmented extents vs reference (sha256-64k)"
 serve "$dir/noext.pid" -U "$dir/noext.sock" --filter=noextents file "$dir/frag.raw"
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/noext.sock")" "$frag" "no extents vs fragmented"
 
@@ -178,6 +206,14 @@ assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/noext.sock")" "$frag" "no extent
 serve "$dir/full.pid" -U "$dir/full.sock" file "$dir/full.raw"
 "$DIGEST" --json "nbd+unix://?socket=$dir/full.sock" >"$dir/full.json"
 assert_json "$dir/full.json" ".size == 3000000 and .digest == \"$(ref_digest_raw "$dir/full.raw")\""
+"$DIGEST" --json --digest sha256-64k "nbd+unix://?socket=$dir/full.sock" >"$dir/full.json"
+assert_json "$dir/full.json" ".size == 3000000 and .digest == \"$(ref_digest_raw "$dir/full.raw" sha256-64k)\""
+# A server whose largest request is smaller than a block (and that
+# fails larger ones): each read is split to its limit.
+serve "$dir/small.pid" -U "$dir/small.sock" --filter=blocksize-policy file "$dir/full.raw" \
+    blocksize-preferred=4096 blocksize-maximum=16384 blocksize-error-policy=error
+assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/small.sock")" "$(ref_digest_raw "$dir/full.raw")" \
+    "server with 16 KiB requests"
 serve "$dir/mem.pid" -U "$dir/mem.sock" memory 8M
 assert_eq "$("$DIGEST" "nbd+unix://?socket=$dir/mem.sock")" "$empty" "nbdkit memory plugin"
 
@@ -186,4 +222,7 @@ assert_exit 1 "$DIGEST"
 rc=0; "$DIGEST" --connections 0 "$(uri_of sparse.qcow2)" 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "exit status of --connections 0"
 assert_contains "$(cat "$dir/err")" "--connections must be 1..64"
+rc=0; "$DIGEST" --digest md5 "$(uri_of sparse.qcow2)" 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "exit status of --digest md5"
+assert_contains "$(cat "$dir/err")" "unknown digest algorithm 'md5'"
 echo "nbd-digest ok"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # group: live verify
-# verify: the sha256-64k digest of a disk now and at a snapshot equals
-# the coreutils reference over 'qemu-img convert -O raw' output, for a
-# sparse disk whose size is not a multiple of 64 KiB, a fully zero and a
-# fully allocated one; --expect exits 2 on a mismatch; on a live domain
+# verify: the xxh128-64k (default) and sha256-64k digests of a disk now
+# and at a snapshot equal the coreutils/xxhsum reference over 'qemu-img
+# convert -O raw' output, for a sparse disk whose size is not a multiple
+# of 64 KiB, a fully zero and a fully allocated one; --digest and
+# --expect (ALG:HEX or bare HEX) are checked, a mismatch exits 2, a bad
+# algorithm or length is a usage error (exit 1); on a live domain
 # the exports made for reading are gone afterwards.  diff: writes made
 # between two snapshots are exactly the extents reported (identical
 # rewrites are not), older point first, "current" for the active state.
@@ -15,6 +17,7 @@ requires "$QEMU_IMG" --version
 requires qemu-io --version
 requires "$QSD" --version
 requires basenc --version
+requires xxhsum --version
 requires jq --version
 
 dir=$(mktempdir)
@@ -33,31 +36,74 @@ head -c 2999808 /dev/urandom >"$dir/full.raw"
 "${st[@]}" -q define-as two --disk "vda=$dir/zero.qcow2" --disk "vdb=$dir/full.raw,format=raw" >/dev/null
 
 want=$(ref_digest "$dir/vda.qcow2")
-assert_eq "$("${st[@]}" verify vm)" "$want  vda" "verify of the sparse odd-sized disk"
+want_sha=$(ref_digest "$dir/vda.qcow2" sha256-64k)
+assert_eq "$("${st[@]}" verify vm)" "xxh128-64k:$want  vda" "verify of the sparse odd-sized disk"
+assert_eq "$("${st[@]}" verify vm --digest sha256-64k)" "sha256-64k:$want_sha  vda" \
+    "verify --digest sha256-64k"
+assert_eq "$("${st[@]}" verify vm --digest xxh128-64k)" "xxh128-64k:$want  vda" \
+    "verify --digest xxh128-64k"
 "${st[@]}" --json verify two >"$dir/v.json"
-assert_json "$dir/v.json" ".algorithm == \"sha256-64k\" and (.disks | length) == 2"
+assert_json "$dir/v.json" ".algorithm == \"xxh128-64k\" and (.disks | length) == 2"
 assert_json "$dir/v.json" ".disks[0].digest == \"$(ref_digest "$dir/zero.qcow2")\" and .disks[0][\"bytes-read\"] == 0"
 assert_json "$dir/v.json" ".disks[1].digest == \"$(ref_digest "$dir/full.raw")\" and .disks[1].size == 2999808"
+"${st[@]}" --json verify two --digest sha256-64k >"$dir/v.json"
+assert_json "$dir/v.json" ".algorithm == \"sha256-64k\""
+assert_json "$dir/v.json" ".disks[0].digest == \"$(ref_digest "$dir/zero.qcow2" sha256-64k)\""
+assert_json "$dir/v.json" ".disks[1].digest == \"$(ref_digest "$dir/full.raw" sha256-64k)\""
 
-# --expect.
+# --expect: ALG:HEX (what verify prints) or bare HEX of either length,
+# any case; the algorithm follows the prefix or the length.
 "${st[@]}" -q verify vm --expect "$want" >/dev/null
-"${st[@]}" -q verify vm --expect "sha256-64k:${want^^}" >/dev/null
-bad=$(printf '%064d' 0)
+"${st[@]}" -q verify vm --expect "xxh128-64k:${want^^}" >/dev/null
+"${st[@]}" -q verify vm --expect "$("${st[@]}" verify vm | cut -d' ' -f1)" >/dev/null
+"${st[@]}" -q verify vm --expect "$want_sha" >/dev/null
+"${st[@]}" -q verify vm --expect "sha256-64k:${want_sha^^}" >/dev/null
+"${st[@]}" -q verify vm --digest sha256-64k --expect "$want_sha" >/dev/null
+"${st[@]}" --json verify vm --expect "$want_sha" >"$dir/v.json"
+assert_json "$dir/v.json" '.algorithm == "sha256-64k" and .disks[0].match == true'
+bad=$(printf '%032d' 0)
 rc=0; "${st[@]}" verify vm --expect "$bad" >/dev/null 2>"$dir/err" || rc=$?
 assert_eq "$rc" 2 "verify --expect mismatch"
-assert_contains "$(cat "$dir/err")" "digest $want does not match the expected $bad"
+assert_contains "$(cat "$dir/err")" "digest xxh128-64k:$want does not match the expected xxh128-64k:$bad"
+rc=0; "${st[@]}" verify vm --expect "sha256-64k:$(printf '%064d' 0)" >/dev/null 2>"$dir/err" || rc=$?
+assert_eq "$rc" 2 "verify --expect mismatch (sha256-64k)"
+assert_contains "$(cat "$dir/err")" "digest sha256-64k:$want_sha does not match"
 rc=0; "${st[@]}" --json verify vm --expect "$bad" >"$dir/v.json" 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "verify --json --expect mismatch"
 assert_json "$dir/v.json" '.disks[0].match == false'
-rc=0; "${st[@]}" verify vm --expect abc 2>"$dir/err" || rc=$?
-assert_eq "$rc" 1 "malformed --expect"
-assert_contains "$(cat "$dir/err")" "--expect wants 64 hex digits"
+# Usage errors: exit 1, code usage.
+expect_usage() {   # expect_usage WHAT MESSAGE ARGS...
+    local what=$1 msg=$2 rc=0
+    shift 2
+    "${st[@]}" verify vm "$@" >/dev/null 2>"$dir/err" || rc=$?
+    assert_eq "$rc" 1 "$what: exit status"
+    assert_contains "$(cat "$dir/err")" "$msg"
+    rc=0; "${st[@]}" --json verify vm "$@" >"$dir/u.json" 2>/dev/null || rc=$?
+    assert_eq "$rc" 1 "$what: exit status (--json)"
+    assert_json "$dir/u.json" '.error.code == "usage"'
+}
+expect_usage "malformed --expect" "digest 'abc' has 3 hex digits: xxh128-64k has 32, sha256-64k 64" \
+    --expect abc
+expect_usage "bare sha256-64k digest with --digest xxh128-64k" \
+    "is not 32 hex digits (xxh128-64k)" --digest xxh128-64k --expect "$want_sha"
+expect_usage "bare xxh128-64k digest with --digest sha256-64k" \
+    "is not 64 hex digits (sha256-64k)" --digest sha256-64k --expect "$want"
+expect_usage "prefix against --digest" "is xxh128-64k, not sha256-64k" \
+    --digest sha256-64k --expect "xxh128-64k:$want"
+expect_usage "unknown --expect algorithm" "unknown digest algorithm 'md5'" \
+    --expect "md5:$want"
+expect_usage "unknown --digest" "unknown digest algorithm 'sha1' (xxh128-64k or sha256-64k)" \
+    --digest sha1
+expect_usage "non-hex --expect" "is not 32 hex digits" --expect "${want:0:31}g"
 rc=0; "${st[@]}" verify two --expect "$want" 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "--expect without --disk on two disks"
 assert_contains "$(cat "$dir/err")" "--expect needs --disk"
 rc=0; "${st[@]}" verify vm --disk vdz 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "verify of an unknown disk"
 assert_contains "$(cat "$dir/err")" "domain 'vm' has no disk 'vdz'"
+rc=0; "${st[@]}" diff vm s1 s2 --digest sha256-64k 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "diff takes no --digest"
+assert_contains "$(cat "$dir/err")" "unknown option '--digest'"
 
 # Points in time: s1, then known writes, s2, more writes.
 snap_offline vm s1
@@ -65,9 +111,11 @@ qemu-io -c 'write -P 0x44 1M 64K' -c 'write -P 0x55 3145828 10' -c 'write -P 0x1
     "$dir/vda.s1" >/dev/null
 snap_offline vm s2
 qemu-io -c 'write -P 0x66 10M 128K' "$dir/vda.s2" >/dev/null
-assert_eq "$("${st[@]}" verify vm --snapshot s1)" "$want  vda" "verify at s1"
-assert_eq "$("${st[@]}" verify vm --snapshot s2)" "$(ref_digest "$dir/vda.s1")  vda" "verify at s2"
-assert_eq "$("${st[@]}" verify vm)" "$(ref_digest "$dir/vda.s2")  vda" "verify now"
+assert_eq "$("${st[@]}" verify vm --snapshot s1)" "xxh128-64k:$want  vda" "verify at s1"
+assert_eq "$("${st[@]}" verify vm --snapshot s2)" "xxh128-64k:$(ref_digest "$dir/vda.s1")  vda" "verify at s2"
+assert_eq "$("${st[@]}" verify vm --snapshot s2 --digest sha256-64k)" \
+    "sha256-64k:$(ref_digest "$dir/vda.s1" sha256-64k)  vda" "verify at s2 (sha256-64k)"
+assert_eq "$("${st[@]}" verify vm)" "xxh128-64k:$(ref_digest "$dir/vda.s2")  vda" "verify now"
 rc=0; "${st[@]}" verify vm --snapshot nope 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "verify of an unknown snapshot"
 assert_contains "$(cat "$dir/err")" "domain 'vm' has no snapshot 'nope'"
@@ -92,7 +140,9 @@ assert_contains "$(cat "$dir/err")" "are not on one branch in this order"
 # Live: the same answers through the domain's QSD, nothing left behind.
 pid=$("${st[@]}" --json start vm | jq -r .pid)
 cleanup_fn kill -9 "$pid"
-assert_eq "$("${st[@]}" verify vm --snapshot s1 --connections 2)" "$want  vda" "live verify at s1"
+assert_eq "$("${st[@]}" verify vm --snapshot s1 --connections 2)" "xxh128-64k:$want  vda" "live verify at s1"
+assert_eq "$("${st[@]}" verify vm --snapshot s1 --digest sha256-64k)" "sha256-64k:$want_sha  vda" \
+    "live verify at s1 (sha256-64k)"
 rc=0; out=$("${st[@]}" diff vm s1 s2) || rc=$?
 assert_eq "$rc" 2 "live diff"
 assert_eq "$out" "vda 1048576 65536

@@ -1,8 +1,8 @@
-/* tests/tools/nbd-digest.c: print the sha256-64k digest of an NBD
- * export (nbd/digest.h), for tests and benchmarks until the CLI's
- * 'verify' exists.
+/* tests/tools/nbd-digest.c: print the digest of an NBD export
+ * (nbd/digest.h; xxh128-64k unless --digest says otherwise), for tests
+ * and benchmarks: the reader without strata's exports around it.
  *
- *   nbd-digest URI [--connections N] [--json] [--progress]
+ *   nbd-digest URI [--digest ALG] [--connections N] [--json] [--progress]
  *
  * Exit 0 with the digest on stdout; 1 with the error on stderr. */
 #include "config.h"
@@ -28,7 +28,7 @@ print_progress(uint64_t done, uint64_t total, void *opaque)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: nbd-digest URI [--connections N] [--json] [--progress]\n");
+    fprintf(stderr, "usage: nbd-digest URI [--digest ALG] [--connections N] [--json] [--progress]\n");
     exit(1);
 }
 
@@ -62,12 +62,14 @@ main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "connections", required_argument, NULL, 'c' },
+        { "digest", required_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'j' },
         { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     struct st_nbd_read_opts opts = { 0 };
     struct st_nbd_digest d;
+    enum st_nbd_digest_alg alg = ST_NBD_DIGEST_DEFAULT;
     CLEANUP_ERROR struct st_error *err = NULL;
     bool json = false;
     int c;
@@ -76,6 +78,12 @@ main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': opts.connections = parse_connections(optarg); break;
+        case 'd':
+            if (!st_nbd_digest_alg_from_name(optarg, &alg)) {
+                fprintf(stderr, "nbd-digest: unknown digest algorithm '%s'\n", optarg);
+                exit(1);
+            }
+            break;
         case 'j': json = true; break;
         case 'p': opts.progress = print_progress; break;
         default: usage();
@@ -83,7 +91,7 @@ main(int argc, char **argv)
     }
     if (optind != argc - 1)
         usage();
-    if (!st_nbd_digest_uri(argv[optind], &opts, &d, &err)) {
+    if (!st_nbd_digest_uri(argv[optind], alg, &opts, &d, &err)) {
         report(err);
         return 1;
     }
@@ -92,7 +100,7 @@ main(int argc, char **argv)
         CLEANUP_FREE char *text = NULL;
 
         json_object_object_add(o, "digest", json_object_new_string(d.hex));
-        json_object_object_add(o, "algorithm", json_object_new_string(ST_NBD_DIGEST_ALGORITHM));
+        json_object_object_add(o, "algorithm", json_object_new_string(st_nbd_digest_alg_name(d.alg)));
         json_object_object_add(o, "size", json_object_new_int64((int64_t) d.size));
         json_object_object_add(o, "bytes-read", json_object_new_int64((int64_t) d.bytes_read));
         json_object_object_add(o, "connections", json_object_new_int((int) d.connections));
