@@ -14,6 +14,10 @@ static struct st_lazylib libnbd = {
 ST_LAZY(libnbd, int, nbd_add_meta_context, (struct nbd_handle *h, const char *name), (h, name))
 ST_LAZY(libnbd, int, nbd_aio_command_completed, (struct nbd_handle *h, uint64_t cookie), (h, cookie))
 ST_LAZY(libnbd, int, nbd_aio_in_flight, (struct nbd_handle *h), (h))
+ST_LAZY(libnbd, int64_t, nbd_aio_block_status,
+        (struct nbd_handle *h, uint64_t count, uint64_t offset, nbd_extent_callback extent_callback,
+         nbd_completion_callback completion_callback, uint32_t flags),
+        (h, count, offset, extent_callback, completion_callback, flags))
 ST_LAZY(libnbd, int64_t, nbd_aio_pread,
         (struct nbd_handle *h, void *buf, size_t count, uint64_t offset,
          nbd_completion_callback completion_callback, uint32_t flags),
