@@ -284,6 +284,10 @@ struct alloc_pool {
     bool closing;               /* the walk is over: take what is left, then stop */
     bool started;
     pthread_t thread;
+    /* The thread's buffers, allocated here by the walk: a thread's first
+     * malloc() makes it an arena of its own, whose pages cost more to
+     * fault in than the thread saves on a short chain. */
+    struct st_qcow2_scratch scratch;
 };
 
 /* Take the next job and run it outside the lock.  False when there is
@@ -322,13 +326,13 @@ static void *
 pool_thread(void *opaque)
 {
     struct alloc_pool *pool = opaque;
-    struct st_qcow2_scratch scratch = { 0 };
 
-    while (pool_run_one(pool, &scratch, true))
+    while (pool_run_one(pool, &pool->scratch, true))
         ;
-    st_qcow2_scratch_clear(&scratch);
     return NULL;
 }
+
+enum { POOL_STACK = 64 * 1024 };    /* the thread's frames are small */
 
 /* Hand @fd (ownership included) and the numbers of @h to the pool.
  * False if no thread could be started: the caller reads inline. */
@@ -344,11 +348,26 @@ pool_add(struct alloc_pool *pool, int fd, const struct st_qcow2_header *h, uint6
     job.h.features = NULL;
     job.h.n_features = 0;
     if (!pool->started) {
+        pthread_attr_t attr;
+        int rc;
+
+        /* Room for every L1 entry of this layer and a whole L2 table,
+         * so the thread's reads never allocate (a larger layer makes
+         * st_qcow2_alloc_read() grow them, in the thread's arena). */
+        pool->scratch.l1_len = 8 * (size_t) h->l1_size;
+        pool->scratch.l1 = st_xmalloc(pool->scratch.l1_len ? pool->scratch.l1_len : 8);
+        pool->scratch.l2_len = h->cluster_size;
+        pool->scratch.l2 = st_xmalloc(pool->scratch.l2_len);
         pthread_mutex_init(&pool->lock, NULL);
         pthread_cond_init(&pool->cond, NULL);
-        if (pthread_create(&pool->thread, NULL, pool_thread, pool) != 0) {
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, POOL_STACK);
+        rc = pthread_create(&pool->thread, &attr, pool_thread, pool);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) {
             pthread_cond_destroy(&pool->cond);
             pthread_mutex_destroy(&pool->lock);
+            st_qcow2_scratch_clear(&pool->scratch);
             return false;
         }
         pool->started = true;
@@ -398,6 +417,7 @@ pool_finish(struct alloc_pool *pool, struct st_chain *chain, struct st_qcow2_scr
         }
     }
     free(pool->jobs);
+    st_qcow2_scratch_clear(&pool->scratch);
     memset(pool, 0, sizeof(*pool));
 }
 
