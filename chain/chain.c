@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,21 +72,6 @@ add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code cod
     va_end(ap);
     chain->n_faults++;
     st_debug("%s: %s: %s", layer->path, fault_names[code], f->message);
-}
-
-/* A fault found out of turn (by the allocation reader): put it where
- * the walk would have, at @pos among the layer's faults. */
-static void
-insert_fault(struct st_chain *chain, struct st_layer *layer, size_t pos, enum st_fault_code code,
-             char *message)
-{
-    layer->faults = st_xreallocarray(layer->faults, layer->n_faults + 1, sizeof(*layer->faults));
-    memmove(&layer->faults[pos + 1], &layer->faults[pos],
-            (layer->n_faults - pos) * sizeof(*layer->faults));
-    layer->faults[pos] = (struct st_fault) { .code = code, .message = message };
-    layer->n_faults++;
-    chain->n_faults++;
-    st_debug("%s: %s: %s", layer->path, fault_names[code], message);
 }
 
 static void
@@ -177,6 +161,11 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
 /* What the walk reuses from layer to layer: buffers (allocating and
  * faulting in fresh clusters per layer was most of the cost of a deep
  * chain) and the current directory. */
+/* Files of layers already read are closed in batches: close_range()
+ * over each run of consecutive descriptors is one syscall where close()
+ * was one per layer (a syscall costs microseconds on a VM). */
+enum { DONE_FDS = 128 };
+
 struct walk_ctx {
     unsigned char *head;        /* owned; the first cluster */
     size_t head_len;
@@ -185,6 +174,8 @@ struct walk_ctx {
     struct file_id *seen;       /* owned; open-addressing set of the layers' files */
     size_t seen_cap;            /* a power of two, or 0 */
     size_t seen_n;
+    int done_fds[DONE_FDS];     /* owned; read layers' files, closed in batches */
+    size_t n_done_fds;
 };
 
 /* Loop detection: the files already in the chain, by device and inode.
@@ -245,9 +236,53 @@ head_buf(struct walk_ctx *ctx, size_t want)
     return ctx->head;
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *) a, y = *(const int *) b;
+
+    return (x > y) - (x < y);
+}
+
+/* Close the batch.  Only runs of descriptors that are all ours are
+ * passed to close_range(): a number in such a run cannot belong to
+ * anyone else, since we have not closed it yet. */
+static void
+close_done_fds(struct walk_ctx *ctx)
+{
+    size_t i = 0;
+
+    qsort(ctx->done_fds, ctx->n_done_fds, sizeof(int), cmp_int);
+    while (i < ctx->n_done_fds) {
+        size_t j = i;
+
+        while (j + 1 < ctx->n_done_fds && ctx->done_fds[j + 1] == ctx->done_fds[j] + 1)
+            j++;
+        if (j > i && close_range((unsigned) ctx->done_fds[i], (unsigned) ctx->done_fds[j], 0) == 0) {
+            i = j + 1;
+            continue;
+        }
+        for (; i <= j; i++)
+            close(ctx->done_fds[i]);
+    }
+    ctx->n_done_fds = 0;
+}
+
+/* Hand a read layer's descriptor to the batch (ownership included). */
+static void
+done_with_fd(struct walk_ctx *ctx, int fd)
+{
+    if (fd < 0)
+        return;
+    if (ctx->n_done_fds == DONE_FDS)
+        close_done_fds(ctx);
+    ctx->done_fds[ctx->n_done_fds++] = fd;
+}
+
 static void
 walk_ctx_clear(struct walk_ctx *ctx)
 {
+    close_done_fds(ctx);
     free(ctx->head);
     free(ctx->cwd);
     free(ctx->seen);
@@ -255,178 +290,11 @@ walk_ctx_clear(struct walk_ctx *ctx)
 }
 #define CLEANUP_WALK_CTX ST_CLEANUP(walk_ctx_clear)
 
-/* The allocation reader: a second thread that reads the L1/L2 tables
- * of the layers the walk has passed, while the walk opens the next ones.
- * The walk itself is a sequence of dependent syscalls (a layer names the
- * next); the tables are not on that path, and they were half of each
- * layer's syscalls.  Short chains, where a thread costs more than it
- * saves, are read inline (POOL_FROM).  Results are merged in chain
- * order when the walk ends, so output does not depend on timing. */
-enum { POOL_FROM = 8 };         /* the first layer whose tables go to the pool */
-
-struct alloc_job {
-    int fd;                     /* owned until the job is done */
-    struct st_qcow2_header h;   /* the numbers only: no owned pointers */
-    uint64_t file_size;
-    size_t layer;               /* index in chain->layers */
-    size_t fault_pos;           /* where a fault goes among the layer's faults */
-    bool done;
-    struct st_qcow2_alloc a;
-    struct st_error *err;       /* owned; set when the tables are bad */
-};
-
-struct alloc_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct alloc_job *jobs;     /* owned; moved by growth, so used by index */
-    size_t n, cap;
-    size_t next;                /* the next job nobody has taken */
-    bool closing;               /* the walk is over: take what is left, then stop */
-    bool started;
-    pthread_t thread;
-    /* The thread's buffers, allocated here by the walk: a thread's first
-     * malloc() makes it an arena of its own, whose pages cost more to
-     * fault in than the thread saves on a short chain. */
-    struct st_qcow2_scratch scratch;
-};
-
-/* Take the next job and run it outside the lock.  False when there is
- * none (and, unless @wait, without waiting for one). */
-static bool
-pool_run_one(struct alloc_pool *pool, struct st_qcow2_scratch *scratch, bool wait)
-{
-    struct alloc_job job;
-    size_t i;
-
-    pthread_mutex_lock(&pool->lock);
-    while (wait && pool->next == pool->n && !pool->closing)
-        pthread_cond_wait(&pool->cond, &pool->lock);
-    if (pool->next == pool->n) {
-        pthread_mutex_unlock(&pool->lock);
-        return false;
-    }
-    i = pool->next++;
-    job = pool->jobs[i];
-    pthread_mutex_unlock(&pool->lock);
-
-    job.err = NULL;
-    job.done = st_qcow2_alloc_read(job.fd, &job.h, job.file_size, scratch, &job.a, &job.err);
-    close(job.fd);
-
-    pthread_mutex_lock(&pool->lock);
-    pool->jobs[i].fd = -1;
-    pool->jobs[i].done = job.done;
-    pool->jobs[i].a = job.a;
-    pool->jobs[i].err = job.err;
-    pthread_mutex_unlock(&pool->lock);
-    return true;
-}
-
-static void *
-pool_thread(void *opaque)
-{
-    struct alloc_pool *pool = opaque;
-
-    while (pool_run_one(pool, &pool->scratch, true))
-        ;
-    return NULL;
-}
-
-enum { POOL_STACK = 64 * 1024 };    /* the thread's frames are small */
-
-/* Hand @fd (ownership included) and the numbers of @h to the pool.
- * False if no thread could be started: the caller reads inline. */
-static bool
-pool_add(struct alloc_pool *pool, int fd, const struct st_qcow2_header *h, uint64_t file_size,
-         size_t layer, size_t fault_pos)
-{
-    struct alloc_job job = {
-        .fd = fd, .h = *h, .file_size = file_size, .layer = layer, .fault_pos = fault_pos,
-    };
-
-    job.h.backing = job.h.backing_format = job.h.data_file = NULL;
-    job.h.features = NULL;
-    job.h.n_features = 0;
-    if (!pool->started) {
-        pthread_attr_t attr;
-        int rc;
-
-        /* Room for every L1 entry of this layer and a whole L2 table,
-         * so the thread's reads never allocate (a larger layer makes
-         * st_qcow2_alloc_read() grow them, in the thread's arena). */
-        pool->scratch.l1_len = 8 * (size_t) h->l1_size;
-        pool->scratch.l1 = st_xmalloc(pool->scratch.l1_len ? pool->scratch.l1_len : 8);
-        pool->scratch.l2_len = h->cluster_size;
-        pool->scratch.l2 = st_xmalloc(pool->scratch.l2_len);
-        pthread_mutex_init(&pool->lock, NULL);
-        pthread_cond_init(&pool->cond, NULL);
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, POOL_STACK);
-        rc = pthread_create(&pool->thread, &attr, pool_thread, pool);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            pthread_cond_destroy(&pool->cond);
-            pthread_mutex_destroy(&pool->lock);
-            st_qcow2_scratch_clear(&pool->scratch);
-            return false;
-        }
-        pool->started = true;
-    }
-    pthread_mutex_lock(&pool->lock);
-    if (pool->n == pool->cap) {
-        pool->cap = pool->cap ? 2 * pool->cap : 64;
-        pool->jobs = st_xreallocarray(pool->jobs, pool->cap, sizeof(*pool->jobs));
-    }
-    pool->jobs[pool->n++] = job;
-    pthread_cond_signal(&pool->cond);
-    pthread_mutex_unlock(&pool->lock);
-    return true;
-}
-
-/* The walk is over: help with what is left, wait for the thread, and
- * put each result on its layer as the inline read would have. */
-static void
-pool_finish(struct alloc_pool *pool, struct st_chain *chain, struct st_qcow2_scratch *scratch)
-{
-    if (!pool->started)
-        return;
-    pthread_mutex_lock(&pool->lock);
-    pool->closing = true;
-    pthread_cond_broadcast(&pool->cond);
-    pthread_mutex_unlock(&pool->lock);
-    while (pool_run_one(pool, scratch, false))
-        ;
-    pthread_join(pool->thread, NULL);
-    pthread_cond_destroy(&pool->cond);
-    pthread_mutex_destroy(&pool->lock);
-
-    for (size_t i = 0; i < pool->n; i++) {
-        struct alloc_job *job = &pool->jobs[i];
-        struct st_layer *l = &chain->layers[job->layer];
-
-        if (job->done) {
-            l->has_alloc = true;
-            l->allocated_bytes = job->a.data_bytes;
-            l->zero_bytes = job->a.zero_bytes;
-            l->compressed_bytes = job->a.compressed_bytes;
-        } else {
-            insert_fault(chain, l, job->fault_pos,
-                         job->err->code == ST_E_IO ? ST_FAULT_UNREADABLE : ST_FAULT_BAD_TABLE,
-                         st_xasprintf("'%s': %s", l->path, job->err->msg));
-            st_error_free(job->err);
-        }
-    }
-    free(pool->jobs);
-    st_qcow2_scratch_clear(&pool->scratch);
-    memset(pool, 0, sizeof(*pool));
-}
-
 /* Read a qcow2 layer.  Returns false when the walk cannot go below it. */
 static bool
-read_qcow2(struct st_chain *chain, struct st_layer *l, int *fdp, bool is_top,
-           const struct st_chain_opts *opts, struct walk_ctx *ctx, struct alloc_pool *pool)
+read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
+           const struct st_chain_opts *opts, struct walk_ctx *ctx)
 {
-    int fd = *fdp;
     CLEANUP_ERROR struct st_error *err = NULL;
     unsigned char *buf = head_buf(ctx, HEAD_READ);
     struct st_qcow2_header h;
@@ -468,10 +336,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int *fdp, bool is_top,
     l->backing = ST_STEAL(&h.backing);
     l->backing_format = ST_STEAL(&h.backing_format);
     feature_faults(chain, l, &h);
-    if (!opts->skip_allocation && chain->n_layers > POOL_FROM &&
-        pool_add(pool, fd, &h, l->file_size, chain->n_layers - 1, l->n_faults)) {
-        *fdp = -1;      /* the pool closes it */
-    } else if (!opts->skip_allocation) {
+    if (!opts->skip_allocation) {
         if (st_qcow2_alloc_read(fd, &h, l->file_size, &ctx->scratch, &a, &err)) {
             l->has_alloc = true;
             l->allocated_bytes = a.data_bytes;
@@ -602,7 +467,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
     CLEANUP_FREE char *format = NULL;
     unsigned max_depth;
     CLEANUP_WALK_CTX struct walk_ctx ctx = { 0 };
-    struct alloc_pool pool = { 0 };
+    int fd = -1;                /* the current layer's; owned until handed to ctx */
 
     if (!opts)
         opts = &defaults;
@@ -621,8 +486,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
     chain = st_xcalloc(1, sizeof(*chain));
     cur = st_xstrdup(path);
     ctx.cwd = getcwd(NULL, 0);
-    for (;;) {
-        CLEANUP_CLOSE int fd = -1;
+    for (;; done_with_fd(&ctx, fd), fd = -1) {
         bool is_top = chain->n_layers == 0;
         struct st_layer *l, *prev = is_top ? NULL : &chain->layers[chain->n_layers - 1];
         struct stat st;
@@ -634,7 +498,11 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
                       max_depth, prev->path);
             break;
         }
-        fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if ((fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 && errno == EMFILE &&
+            ctx.n_done_fds) {
+            close_done_fds(&ctx);
+            fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        }
         if (fd >= 0 && fstat(fd, &st) < 0) {
             int e = errno;
 
@@ -684,7 +552,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
         if (strcmp(format, "raw") == 0) {
             read_raw(chain, l, fd, opts);
         } else if (strcmp(format, "qcow2") == 0) {
-            if (!read_qcow2(chain, l, &fd, is_top, opts, &ctx, &pool))
+            if (!read_qcow2(chain, l, fd, is_top, opts, &ctx))
                 break;
         } else {
             add_fault(chain, l, ST_FAULT_UNSUPPORTED_FORMAT, "'%s' is recorded as '%s', a format strata does not read (only qcow2 and raw)",
@@ -699,7 +567,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
         free(format);
         format = st_xstrdup(next_format);
     }
-    pool_finish(&pool, chain, &ctx.scratch);
+    done_with_fd(&ctx, fd);
     return chain;
 }
 

@@ -536,15 +536,13 @@ test_bad_tables(void **state)
     }
 }
 
-/* Past the first few layers, allocation tables are read by a second
- * thread while the walk goes on (chain.c, POOL_FROM).  The result must
- * be what an inline read gives: every layer's numbers, and a table fault
- * in its place among the layer's other faults (after the header's, before
- * the ones found when the walk reads the layer below). */
+/* A deep chain: every layer's allocation, and a table fault deep down
+ * in its place among the layer's other faults (after the header's,
+ * before the ones found when the walk reads the layer below). */
 static void
 test_deep_chain_reads_tables_in_order(void **state)
 {
-    enum { DEPTH = 20, BAD = 5 };    /* BAD is layer 14 from the top: a pool read */
+    enum { DEPTH = 20, BAD = 5 };    /* BAD is layer 14 from the top */
     char *paths[DEPTH] = { NULL };     /* owned */
     char name[32], back[32];
 
