@@ -365,7 +365,8 @@ main(int argc, char **argv)
     } else {
         fwrite(cli.out_buf, 1, cli.out_len, stdout);
     }
-    json_object_put(cli.result);
+    if (cli.result)         /* not to load json-c for nothing */
+        json_object_put(cli.result);
     free(cli.out_buf);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         perror("strata: stdout");

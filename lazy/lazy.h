@@ -1,15 +1,16 @@
 /* lazy/lazy.h: load a shared library on the first call into it.
  *
  * Why: 'strata chain show FILE' is what admins run first and most often,
- * and it needs neither XML nor NBD nor a hash.  Linked the usual way,
- * libxml2 (with ICU and libstdc++), libnbd (with GnuTLS, p11-kit, nettle,
- * ...) and libcrypto cost about 12 ms of loading, relocation and
- * constructors on every start on this machine kind: twice the whole walk
- * of a 256-deep chain.  So strata does not link them: lazy/lib*.c define
+ * and it needs neither XML nor NBD nor a hash nor json-c (its JSON is
+ * streamed by common/jsonw).  Linked the usual way, libxml2 (with ICU and
+ * libstdc++), libnbd (with GnuTLS, p11-kit, nettle, ...), libcrypto and
+ * json-c cost about 12 ms of loading, relocation and constructors on
+ * every start on this machine kind: four times the whole walk of a
+ * 256-deep chain.  So strata does not link them: lazy/lib*.c define
  * the functions strata calls from them under their own names, and each
  * such stub dlopen()s its library (by the soname ./configure read off the
  * -dev package's link) on its first call and jumps to the real function.
- * Commands that never touch XML, NBD or SHA-256 never load them.
+ * Commands that never touch XML, NBD, SHA-256 or json-c never load them.
  *
  * The stubs carry the libraries' own names on purpose, so no caller
  * changes; tests/func/symbols.sh exempts lazy/ from the st_ prefix rule

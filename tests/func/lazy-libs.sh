@@ -20,7 +20,7 @@ LD_DEBUG=files LD_DEBUG_OUTPUT="$dir/ld-show" st --json chain show "$dir/top.qco
 grep -q '"layers"' "$dir/show.json" || fail "chain show printed no layers"
 libs=$(loaded "$dir"/ld-show.*)
 assert_contains "$libs" "libc.so"
-for lib in libxml2 libnbd libcrypto libgnutls libicuuc; do
+for lib in libxml2 libnbd libcrypto libjson-c libgnutls libicuuc; do
     if grep -q "^$lib" <<<"$libs"; then fail "chain show FILE loaded $lib: $libs"; fi
 done
 

@@ -11,7 +11,7 @@ lib=$builddir/libstrata.a
 # Except lazy/lib*.o: those stubs define libxml2's, libnbd's and
 # libcrypto's own names on purpose (lazy/lazy.h).
 bad=$(nm -g --defined-only "$lib" |
-    awk '/:$/ { skip = ($0 ~ /^lib(xml2|nbd|crypto)\.o:$/); next } !skip && NF >= 3 { print $3 }' |
+    awk '/:$/ { skip = ($0 ~ /^lib(xml2|nbd|crypto|json-c)\.o:$/); next } !skip && NF >= 3 { print $3 }' |
     grep -v '^st_' |
     grep -v '^__odr_asan\.\|^__asan_' || true)
 if [ -n "$bad" ]; then

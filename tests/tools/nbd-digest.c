@@ -103,7 +103,7 @@ main(int argc, char **argv)
         json_object_object_add(o, "algorithm", json_object_new_string(st_nbd_digest_alg_name(d.alg)));
         json_object_object_add(o, "size", json_object_new_int64((int64_t) d.size));
         json_object_object_add(o, "bytes-read", json_object_new_int64((int64_t) d.bytes_read));
-        json_object_object_add(o, "connections", json_object_new_int((int) d.connections));
+        json_object_object_add(o, "connections", json_object_new_int64((int64_t) d.connections));
         text = st_json_pretty(o);
         fputs(text, stdout);
     } else {
