@@ -328,9 +328,6 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, struct st_error *
         return -1;
     if (store && is_domain_form(store, &a))
         return show_domain(cli, store, &a, check, errp);
-    /* A walk takes about 1 KiB per layer: enough for a few hundred
-     * (populating costs 70 us, a depth-1 chain pays it too). */
-    st_heap_prefault(512 * 1024);
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
     if (cli->json) {

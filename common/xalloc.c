@@ -1,18 +1,10 @@
 /* common/xalloc.c: allocation that aborts on out-of-memory. */
 #include "config.h"
 
-#include <limits.h>
-#include <malloc.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23      /* Linux 5.14; older kernels say EINVAL */
-#endif
 
 #include "common/xalloc.h"
 
@@ -108,27 +100,4 @@ st_xasprintf(const char *fmt, ...)
     p = st_xvasprintf(fmt, ap);
     va_end(ap);
     return p;
-}
-
-void
-st_heap_prefault(size_t bytes)
-{
-    uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
-    char *start, *end;
-    void *p;
-
-    if (bytes > (size_t) INT_MAX / 4)
-        bytes = (size_t) INT_MAX / 4;
-    /* From the heap (not a mapping of its own), and kept there when
-     * freed (not trimmed), so later allocations land on these pages. */
-    mallopt(M_MMAP_THRESHOLD, (int) bytes * 2);
-    mallopt(M_TRIM_THRESHOLD, (int) bytes * 4);
-    start = sbrk(0);
-    if (!(p = malloc(bytes)))
-        return;
-    end = sbrk(0);
-    start = (char *) (((uintptr_t) start + page - 1) & ~(page - 1));
-    if (start != (char *) -1 && end > start)
-        (void) madvise(start, (size_t) (end - start), MADV_POPULATE_WRITE);
-    free(p);
 }

@@ -19,15 +19,4 @@ char *st_xstrndup(const char *s, size_t n);
 char *st_xasprintf(const char *fmt, ...) ST_PRINTF(1, 2);
 char *st_xvasprintf(const char *fmt, va_list ap) ST_PRINTF(1, 0);
 
-/**
- * st_heap_prefault:
- * Grow the heap by about @bytes now and fault its pages in with one
- * madvise(MADV_POPULATE_WRITE), instead of one page fault per 4 KiB as
- * allocations first touch them.  On the VMs CI runs on a page fault costs
- * 11 us and a populated page 0.5 us; a 256-deep 'chain show' touched 80
- * fresh pages.  For commands whose allocations grow with their input.
- * Best effort: does nothing where the kernel lacks the advice.
- */
-void st_heap_prefault(size_t bytes);
-
 #endif
