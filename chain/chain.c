@@ -158,14 +158,15 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
                   l->path, h->data_file ? h->data_file : "(not named)");
 }
 
-/* What the walk reuses from layer to layer: buffers (allocating and
- * faulting in fresh clusters per layer was most of the cost of a deep
- * chain) and the current directory. */
 /* Files of layers already read are closed in batches: close_range()
  * over each run of consecutive descriptors is one syscall where close()
  * was one per layer (a syscall costs microseconds on a VM). */
 enum { DONE_FDS = 128 };
 
+/* What the walk reuses from layer to layer: buffers (allocating and
+ * faulting in fresh clusters per layer was most of the cost of a deep
+ * chain), the current directory, the files seen (for loops) and the
+ * descriptors waiting to be closed. */
 struct walk_ctx {
     unsigned char *head;        /* owned; the first cluster */
     size_t head_len;

@@ -128,7 +128,6 @@ reopen_rw(struct st_qmp *qmp, const char *name, struct st_error **errp)
 {
     CLEANUP_QMP_GRAPH struct st_qmp_graph *g = NULL;
     const struct st_qmp_node *n, *f;
-    struct json_object *args, *list, *o;
 
     if (!(g = st_qmp_graph_read(qmp, errp)))
         return false;
@@ -143,24 +142,7 @@ reopen_rw(struct st_qmp *qmp, const char *name, struct st_error **errp)
         st_error_set(errp, ST_E_INTERNAL, "node '%s' has no file node", name);
         return false;
     }
-    list = json_object_new_array();
-    o = json_object_new_object();
-    json_object_object_add(o, "driver", json_object_new_string(f->driver));
-    json_object_object_add(o, "node-name", json_object_new_string(f->name));
-    json_object_object_add(o, "filename", json_object_new_string(f->filename));
-    json_object_object_add(o, "read-only", json_object_new_boolean(0));
-    json_object_array_add(list, o);
-    o = json_object_new_object();
-    json_object_object_add(o, "driver", json_object_new_string(n->driver));
-    json_object_object_add(o, "node-name", json_object_new_string(n->name));
-    json_object_object_add(o, "file", json_object_new_string(f->name));
-    if (strcmp(n->driver, "qcow2") == 0)
-        json_object_object_add(o, "backing", n->backing ? json_object_new_string(n->backing) : NULL);
-    json_object_object_add(o, "read-only", json_object_new_boolean(0));
-    json_object_array_add(list, o);
-    args = json_object_new_object();
-    json_object_object_add(args, "options", list);
-    return st_qmp_run(qmp, "blockdev-reopen", args, errp);
+    return st_qmp_blockdev_reopen_rw(qmp, n, f, errp);
 }
 
 /* The format node whose live backing is @name (the overlay a commit

@@ -87,6 +87,18 @@ struct st_qmp_graph {
 };
 
 /**
+ * st_qmp_blockdev_reopen_rw:
+ * @n: a format node; @f: its file node (from st_qmp_graph_read())
+ *
+ * Make @n and @f read-write with blockdev-reopen, keeping @n's backing.
+ * File nodes are reopened with the aio mode strata opens them with
+ * (io_uring unless QSD refused it), or, if QSD says that is not the
+ * node's, with the other.
+ */
+bool st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
+                               const struct st_qmp_node *f, struct st_error **errp);
+
+/**
  * st_qmp_graph_read:
  *
  * Read the live graph: edges from x-debug-query-block-graph (the real

@@ -4,8 +4,8 @@
 # images); a QSD that cannot set up io_uring (here: liburing's ring setup
 # made to fail with ENOSYS, as a sandbox refusing the syscall would) must
 # still work: strata falls back to QSD's default and says so in the debug
-# log.  Checked on a transient QSD (verify) and a live one (start, write,
-# snapshot, verify).
+# log.  Checked on a transient QSD (verify, snapshot-delete) and a live
+# one (start, snapshot, verify, snapshot-delete: merges reopen nodes).
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/live-functions.sh"
 set -euo pipefail
@@ -14,7 +14,9 @@ requires "$QEMU_IMG" --version
 requires qemu-io --version
 requires cc --version
 requires jq --version
-ldd "$(command -v "$QSD")" | grep -q 'liburing' || { echo "SKIP: this QSD does not use liburing"; exit 77; }
+# (Captured first: grep -q stopping early would make ldd fail under pipefail.)
+libs=$(ldd "$(command -v "$QSD")")
+grep -q 'liburing' <<<"$libs" || { echo "SKIP: this QSD does not use liburing"; exit 77; }
 
 dir=$(mktempdir)
 st=("$STRATA" --state-dir "$dir/state" --run-dir "$dir/run")
@@ -57,5 +59,13 @@ cleanup_fn kill -9 "$(jq -r .pid "$dir/start.json")"
 grep -q "QSD refuses aio=io_uring" "$dir/err" || fail "start: no fallback reported"
 LD_PRELOAD=$dir/no-uring.so "${st[@]}" -q snapshot-create-as vm s1 --disk-only
 LD_PRELOAD=$dir/no-uring.so "${st[@]}" verify vm --snapshot s1 --expect "$want" >/dev/null
+# A merge reopens nodes read-write (blockdev-reopen repeats the aio mode).
+LD_PRELOAD=$dir/no-uring.so "${st[@]}" -q snapshot-create-as vm s2 --disk-only
+LD_PRELOAD=$dir/no-uring.so "${st[@]}" -q snapshot-delete vm s1
+LD_PRELOAD=$dir/no-uring.so "${st[@]}" verify vm --expect "$want" >/dev/null
 "${st[@]}" -q stop vm
+# Offline: a transient QSD without io_uring commits too.
+LD_PRELOAD=$dir/no-uring.so "${st[@]}" -q snapshot-delete vm s2
+LD_PRELOAD=$dir/no-uring.so "${st[@]}" verify vm --expect "$want" >/dev/null
+assert_eq "$("${st[@]}" snapshot-list vm --name)" "" "snapshots left"
 echo "fallback ok"
