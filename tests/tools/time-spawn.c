@@ -6,7 +6,10 @@
  * Runs CMD1, CMD2, ... one after the other, RUNS rounds (plus one
  * warm-up round that is not counted), each spawned directly (no shell)
  * with stdout on /dev/null, and prints one line per command: the median
- * and the minimum wall time in microseconds, then the command.  Taking
+ * and the minimum wall time in microseconds, the median over rounds of
+ * CMD1's time divided by this command's in the same round (a paired
+ * ratio: load that drifts during the run moves both sides of a round
+ * alike), then the command.  Taking
  * the commands in turn means that all see the same background load; a
  * direct spawn keeps the harness's own cost (a shell's fork of itself
  * was 5 ms on a 2-core VM, more than the fastest command measured) out
@@ -60,6 +63,14 @@ run_once(char **argv, posix_spawn_file_actions_t *fa)
 }
 
 static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+
+    return (x > y) - (x < y);
+}
+
+static int
 cmp_ll(const void *a, const void *b)
 {
     long long x = *(const long long *) a, y = *(const long long *) b;
@@ -73,6 +84,7 @@ main(int argc, char **argv)
     posix_spawn_file_actions_t fa;
     char **cmds[64];
     long long *times[64];
+    double *ratios[64];
     int ncmd = 0, runs;
 
     if (argc < 3 || (runs = atoi(argv[1])) < 1) {
@@ -93,7 +105,8 @@ main(int argc, char **argv)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     for (int c = 0; c < ncmd; c++) {
-        if (!(times[c] = calloc((size_t) runs, sizeof(long long)))) {
+        if (!(times[c] = calloc((size_t) runs, sizeof(long long))) ||
+            !(ratios[c] = calloc((size_t) runs, sizeof(double)))) {
             perror("time-spawn");
             return 1;
         }
@@ -102,13 +115,21 @@ main(int argc, char **argv)
     for (int r = 0; r < runs; r++)
         for (int c = 0; c < ncmd; c++)
             times[c][r] = run_once(cmds[c], &fa);
+    for (int c = ncmd - 1; c >= 0; c--) {
+        /* Paired ratios first, while times[] is still in round order
+         * (backwards, so that times[0] is sorted last). */
+        for (int r = 0; r < runs; r++)
+            ratios[c][r] = (double) times[0][r] / (double) (times[c][r] ? times[c][r] : 1);
+        qsort(ratios[c], (size_t) runs, sizeof(double), cmp_double);
+    }
     for (int c = 0; c < ncmd; c++) {
         qsort(times[c], (size_t) runs, sizeof(long long), cmp_ll);
-        printf("%lld %lld", times[c][runs / 2], times[c][0]);
+        printf("%lld %lld %.3f", times[c][runs / 2], times[c][0], ratios[c][runs / 2]);
         for (char **a = cmds[c]; *a; a++)
             printf(" %s", *a);
         putchar('\n');
         free(times[c]);
+        free(ratios[c]);
     }
     posix_spawn_file_actions_destroy(&fa);
     return 0;
