@@ -14,6 +14,10 @@ static struct st_lazylib libnbd = {
 ST_LAZY(libnbd, int, nbd_add_meta_context, (struct nbd_handle *h, const char *name), (h, name))
 ST_LAZY(libnbd, int, nbd_aio_command_completed, (struct nbd_handle *h, uint64_t cookie), (h, cookie))
 ST_LAZY(libnbd, int, nbd_aio_in_flight, (struct nbd_handle *h), (h))
+ST_LAZY(libnbd, int, nbd_aio_connect_uri, (struct nbd_handle *h, const char *uri), (h, uri))
+ST_LAZY(libnbd, int, nbd_aio_is_ready, (struct nbd_handle *h), (h))
+ST_LAZY(libnbd, int, nbd_aio_is_dead, (struct nbd_handle *h), (h))
+ST_LAZY(libnbd, int, nbd_aio_is_closed, (struct nbd_handle *h), (h))
 ST_LAZY(libnbd, int64_t, nbd_aio_block_status,
         (struct nbd_handle *h, uint64_t count, uint64_t offset, nbd_extent_callback extent_callback,
          nbd_completion_callback completion_callback, uint32_t flags),
@@ -22,15 +26,10 @@ ST_LAZY(libnbd, int64_t, nbd_aio_pread,
         (struct nbd_handle *h, void *buf, size_t count, uint64_t offset,
          nbd_completion_callback completion_callback, uint32_t flags),
         (h, buf, count, offset, completion_callback, flags))
-ST_LAZY(libnbd, int, nbd_block_status,
-        (struct nbd_handle *h, uint64_t count, uint64_t offset,
-         nbd_extent_callback extent_callback, uint32_t flags),
-        (h, count, offset, extent_callback, flags))
 ST_LAZY(libnbd, int, nbd_can_meta_context, (struct nbd_handle *h, const char *metacontext),
         (h, metacontext))
 ST_LAZY(libnbd, int, nbd_can_multi_conn, (struct nbd_handle *h), (h))
 ST_LAZY_VOID(libnbd, nbd_close, (struct nbd_handle *h), (h))
-ST_LAZY(libnbd, int, nbd_connect_uri, (struct nbd_handle *h, const char *uri), (h, uri))
 ST_LAZY(libnbd, struct nbd_handle *, nbd_create, (void), ())
 ST_LAZY(libnbd, int64_t, nbd_get_block_size, (struct nbd_handle *h, int size_type), (h, size_type))
 ST_LAZY(libnbd, int, nbd_get_errno, (void), ())

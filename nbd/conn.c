@@ -44,6 +44,36 @@ st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
                        uri, what, (int) len, msg);
 }
 
+static bool stalled(const char *uri, const char *what, struct st_error **errp);
+
+/* nbd_connect_uri() waits for the handshake for ever: a server that
+ * accepts and then says nothing (a paused QSD) would hang strata.  So
+ * connect asynchronously and give up when the server makes no progress
+ * for st_nbd_stall_ms(), as reads do. */
+static bool
+connect_with_deadline(struct nbd_handle *h, const char *uri, struct st_error **errp)
+{
+    if (nbd_aio_connect_uri(h, uri) == -1) {
+        st_nbd_set_error(errp, uri, "cannot connect");
+        return false;
+    }
+    while (nbd_aio_is_ready(h) != 1) {
+        int r;
+
+        if (nbd_aio_is_dead(h) == 1 || nbd_aio_is_closed(h) == 1) {
+            st_nbd_set_error(errp, uri, "cannot connect");
+            return false;
+        }
+        if ((r = nbd_poll(h, st_nbd_stall_ms())) == -1) {
+            st_nbd_set_error(errp, uri, "cannot connect");
+            return false;
+        }
+        if (r == 0)
+            return stalled(uri, "the handshake", errp);
+    }
+    return true;
+}
+
 struct nbd_handle *
 st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
 {
@@ -59,10 +89,8 @@ st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
         st_nbd_set_error(errp, uri, "cannot request meta contexts");
         return NULL;
     }
-    if (nbd_connect_uri(h, uri) == -1) {
-        st_nbd_set_error(errp, uri, "cannot connect");
+    if (!connect_with_deadline(h, uri, errp))
         return NULL;
-    }
     st_debug("connected to %s: size %" PRId64 ", read-only %d, multi-conn %d, "
              "%s %d, %s %d", uri, nbd_get_size(h), nbd_is_read_only(h),
              nbd_can_multi_conn(h), ST_NBD_CTX_ALLOCATION,
@@ -132,6 +160,38 @@ st_nbd_stall_ms(void)
     return v > 0 && v < INT32_MAX ? (int) v : DEFAULT_STALL_MS;
 }
 
+/* The error for a server that made no progress for st_nbd_stall_ms(). */
+static bool
+stalled(const char *uri, const char *what, struct st_error **errp)
+{
+    st_error_set(errp, ST_E_TIMEOUT, "NBD export '%s': no reply to %s within %d ms", uri, what,
+                 st_nbd_stall_ms());
+    st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+    return false;
+}
+
+bool
+st_nbd_wait_command(struct nbd_handle *h, const char *uri, int64_t cookie, const char *what,
+                    struct st_error **errp)
+{
+    for (;;) {
+        int r = nbd_aio_command_completed(h, (uint64_t) cookie);
+
+        if (r == 1)
+            return true;
+        if (r == -1) {
+            st_nbd_set_error(errp, uri, "%s", what);
+            return false;
+        }
+        if ((r = nbd_poll(h, st_nbd_stall_ms())) == -1) {
+            st_nbd_set_error(errp, uri, "%s", what);
+            return false;
+        }
+        if (r == 0)
+            return stalled(uri, what, errp);
+    }
+}
+
 /* Wait until every command on @h is done.  Returns 1, 0 if the
  * connection died (libnbd then retires the commands with errors), -1 if
  * the server made no progress for st_nbd_stall_ms(). */
@@ -181,12 +241,11 @@ st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
         case 0:
             st_nbd_set_error(errp, uri, "read at offset %" PRIu64, offs[0]);
             return false;
-        default:
-            st_error_set(errp, ST_E_TIMEOUT,
-                         "NBD export '%s': no reply to a read at offset %" PRIu64 " within %d ms",
-                         uri, offs[0], st_nbd_stall_ms());
-            st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
-            return false;
+        default: {
+            CLEANUP_FREE char *what = st_xasprintf("a read at offset %" PRIu64, offs[0]);
+
+            return stalled(uri, what, errp);
+        }
         }
         for (size_t i = 0; i < n; i++) {
             if (nbd_aio_command_completed(h, (uint64_t) cookies[i]) == -1) {

@@ -128,6 +128,19 @@ bool st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
 int st_nbd_stall_ms(void);
 
 /**
+ * st_nbd_wait_command:
+ * @cookie: of an aio command on @h
+ * @what: for messages: "block status at offset 4096"
+ *
+ * Wait for that command, failing (ST_E_TIMEOUT) when the server makes
+ * no progress for st_nbd_stall_ms(), so no call into a stopped server
+ * hangs.  Returns: true when the command succeeded; false with @errp
+ * set (ST_E_NBD with libnbd's reason, or ST_E_TIMEOUT).
+ */
+bool st_nbd_wait_command(struct nbd_handle *h, const char *uri, int64_t cookie, const char *what,
+                         struct st_error **errp);
+
+/**
  * st_nbd_set_error:
  * Convert the calling thread's last libnbd error into @errp
  * (ST_E_NBD, nbd_get_errno()), the message

@@ -87,11 +87,21 @@ st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
         if (count > WALK_WINDOW)
             count = WALK_WINDOW;
         w.end = w.pos + count;
-        if (nbd_block_status(h, count, w.pos,
-                             (nbd_extent_callback) { .callback = st_nbd_extents_walk_cb,
-                                                     .user_data = &w },
-                             0) == -1) {
-            st_nbd_set_error(errp, uri, "block status for '%s' at offset %" PRIu64, context, w.pos);
+        /* Asynchronous, to wait with a deadline (st_nbd_wait_command). */
+        CLEANUP_FREE char *what = st_xasprintf("block status for '%s' at offset %" PRIu64,
+                                               context, w.pos);
+        int64_t cookie = nbd_aio_block_status(h, count, w.pos,
+                                              (nbd_extent_callback) {
+                                                  .callback = st_nbd_extents_walk_cb,
+                                                  .user_data = &w },
+                                              NBD_NULL_COMPLETION, 0);
+
+        if (cookie == -1) {
+            st_nbd_set_error(errp, uri, "%s", what);
+            st_nbd_extents_clear(out);
+            return false;
+        }
+        if (!st_nbd_wait_command(h, uri, cookie, what, errp)) {
             st_nbd_extents_clear(out);
             return false;
         }

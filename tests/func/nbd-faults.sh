@@ -88,6 +88,21 @@ STRATA_NBD_STALL_MS=500 expect_nbd_error "stalled server" "$DIGEST" --connection
 grep -Eq "no reply to a read at offset [0-9]+ within 500 ms" "$dir/err.clean" ||
     fail "stalled server: $(cat "$dir/err.clean")"
 
+# 3c. A server that accepts and then never finishes the handshake: the
+#     connection gives up after the stall limit too (nbd_connect_uri
+#     would wait for ever).
+serve "$dir/hs.pid" -U "$dir/hs.sock" --filter=delay pattern 16M delay-open=120
+STRATA_NBD_STALL_MS=500 expect_nbd_error "stalled handshake" "$DIGEST" \
+    "nbd+unix://?socket=$dir/hs.sock"
+assert_contains "$(cat "$dir/err.clean")" "no reply to the handshake within 500 ms"
+
+# 3d. A server whose block status never answers (reads would be fine).
+serve "$dir/ext.pid" -U "$dir/ext.sock" --filter=delay memory 16M delay-extents=120
+STRATA_NBD_STALL_MS=500 expect_nbd_error "stalled block status" "$DIGEST" \
+    "nbd+unix://?socket=$dir/ext.sock"
+grep -Eq "no reply to block status .*within 500 ms" "$dir/err.clean" ||
+    fail "stalled block status: $(cat "$dir/err.clean")"
+
 # 4. Nobody listens.
 expect_nbd_error "no server" "$DIGEST" "nbd+unix:///x?socket=$dir/none.sock"
 assert_contains "$(cat "$dir/err.clean")" "cannot connect"
