@@ -5,6 +5,7 @@
 #define ST_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -35,6 +36,9 @@ struct command {
 
 /* Set a usage error for the current command (exit 1, code "usage"). */
 int cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...) ST_PRINTF(3, 4);
+/* --speed BYTES-PER-SECOND: a positive integer into @out; 0, or -1 with
+ * a usage error (out of range included). */
+int cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp);
 /* Print the command's synopsis to stdout (for CMD --help); returns 0. */
 int cli_command_help(struct cli *cli);
 /* The --json result: takes ownership of @obj. */

@@ -68,15 +68,10 @@ parse(struct cli *cli, int argc, char **argv, bool commit, struct job_args *a,
         case O_ACTIVE: a->active = true; break;
         case O_PIVOT: a->pivot = true; break;
         case O_NO_WAIT: a->no_wait = true; break;
-        case O_SPEED: {
-            char *end;
-
-            a->speed = strtoll(optarg, &end, 10);
-            if (*end || a->speed <= 0)
-                return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
-                                 optarg);
+        case O_SPEED:
+            if (cli_parse_speed(cli, optarg, &a->speed, errp) < 0)
+                return -1;
             break;
-        }
         default:
             return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
         }

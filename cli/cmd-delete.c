@@ -87,15 +87,10 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
             a->timeout_ms = (int) secs * 1000;
             break;
         }
-        case O_SPEED: {
-            char *end;
-
-            a->speed = strtoll(optarg, &end, 10);
-            if (*end || a->speed <= 0)
-                return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
-                                 optarg);
+        case O_SPEED:
+            if (cli_parse_speed(cli, optarg, &a->speed, errp) < 0)
+                return -1;
             break;
-        }
         default:
             return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
         }

@@ -4,6 +4,7 @@
  * only the JSON error object). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,6 +128,21 @@ usage(FILE *fp)
     for (size_t i = 0; i < ST_ARRAY_SIZE(commands); i++)
         fprintf(fp, "  %-20s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\nRun 'strata COMMAND --help' for a command's arguments; see strata(1).\n");
+}
+
+int
+cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (end == arg || *end || errno == ERANGE || v <= 0)
+        return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
+                         arg);
+    *out = (int64_t) v;
+    return 0;
 }
 
 int

@@ -67,4 +67,15 @@ assert_eq "$(chain_len "$dir/act.qcow2")" 3 "layers after a pull down to mid"
 assert_eq "$(st blockpull web vda)" "Pull complete"
 assert_eq "$(chain_len "$dir/act.qcow2")" 1 "layers after a full pull"
 assert_eq "$(_sum "$dir/act.qcow2")" "$want" "guest view after blockpull"
+
+# --speed: a positive integer that fits, or a usage error before any work.
+for v in 0 -1 abc 99999999999999999999999 ''; do
+    for cmd in "blockcommit web vda" "blockpull web vda" "snapshot-delete web --current"; do
+        rc=0
+        # shellcheck disable=SC2086
+        st $cmd --speed "$v" 2>"$dir/err" || rc=$?
+        assert_eq "$rc" 1 "$cmd --speed '$v'"
+        assert_contains "$(cat "$dir/err")" "--speed wants a positive number of bytes per second, not '$v'"
+    done
+done
 echo ok
