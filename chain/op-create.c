@@ -89,12 +89,7 @@ st_create_result_clear(struct st_create_result *res)
     if (!res)
         return;
     free(res->name);
-    for (size_t i = 0; i < res->ndisks; i++) {
-        free(res->disks[i].dev);
-        free(res->disks[i].backing);
-        free(res->disks[i].overlay);
-    }
-    free(res->disks);
+    st_op_disk_results_free(res->disks, res->ndisks);
     memset(res, 0, sizeof *res);
 }
 

@@ -21,6 +21,7 @@
 
 #include "common/error.h"
 #include "xml/snapshot.h"
+#include "chain/op-util.h"
 #include "chain/store.h"
 
 struct st_create_opts {
@@ -29,18 +30,11 @@ struct st_create_opts {
     bool reuse_external;        /* accept an existing target (qcow2 backed by the active file) */
 };
 
-struct st_create_disk {
-    char *dev;                  /* owned */
-    char *backing;              /* owned; the point-in-time file (the old active file) */
-    char *overlay;              /* owned; the new active file */
-    bool reused;                /* --reuse-external took an existing file */
-};
-
 struct st_create_result {
     char *name;                 /* owned; the snapshot's name */
     bool live;                  /* done in the domain's running QSD */
     bool metadata;              /* snapshot XML written (not --no-metadata) */
-    struct st_create_disk *disks;   /* owned; the snapshotted disks */
+    struct st_op_disk_result *disks;    /* owned; the snapshotted disks */
     size_t ndisks;
     int64_t transaction_us;     /* time inside the QMP transaction */
     int64_t total_us;           /* the whole operation */

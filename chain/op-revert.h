@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "common/error.h"
+#include "chain/op-util.h"
 #include "chain/store.h"
 
 struct st_revert_opts {
@@ -27,16 +28,10 @@ struct st_revert_opts {
     bool force;                 /* a live domain: swap the exports, cutting clients off */
 };
 
-struct st_revert_disk {
-    char *dev;                  /* owned */
-    char *backing;              /* owned; the snapshot's point-in-time file */
-    char *overlay;              /* owned; the new active file */
-};
-
 struct st_revert_result {
     char *name;                 /* owned; the snapshot reverted to */
     bool live;                  /* exports of the running QSD were swapped */
-    struct st_revert_disk *disks;   /* owned */
+    struct st_op_disk_result *disks;    /* owned; backing: the snapshot's point in time */
     size_t ndisks;
     int64_t total_us;
 };

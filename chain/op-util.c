@@ -35,6 +35,17 @@ st_op_overlays_free(struct st_op_overlay *ovs, size_t n)
     free(ovs);
 }
 
+void
+st_op_disk_results_free(struct st_op_disk_result *disks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(disks[i].dev);
+        free(disks[i].backing);
+        free(disks[i].overlay);
+    }
+    free(disks);
+}
+
 bool
 st_op_overlay_claim(struct st_op_overlay *ov, struct json_object *journal, struct st_error **errp)
 {

@@ -17,6 +17,17 @@
 #include "chain/store.h"
 #include "chain/tree.h"
 
+/* One disk of a snapshot-create or snapshot-revert result. */
+struct st_op_disk_result {
+    char *dev;                  /* owned */
+    char *backing;              /* owned; the point-in-time file */
+    char *overlay;              /* owned; the new active file */
+    bool reused;                /* --reuse-external took an existing file (create only) */
+};
+
+/* Free @n disk results and the array. */
+void st_op_disk_results_free(struct st_op_disk_result *disks, size_t n);
+
 /* One disk's new overlay during an operation. */
 struct st_op_overlay {
     char *dev;                  /* owned; the disk's target */
