@@ -54,10 +54,12 @@ st_op_overlay_claim(struct st_op_overlay *ov, struct json_object *journal, struc
 
     /* 0666 less the umask: the mode QSD's file driver would give it. */
     if ((fd = open(ov->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666)) < 0) {
-        st_error_set_errno(errp, errno, errno == EEXIST ? ST_E_CONFLICT : ST_E_IO,
+        int e = errno;
+
+        st_error_set_errno(errp, e, e == EEXIST ? ST_E_CONFLICT : ST_E_IO,
                            "cannot create overlay '%s'", ov->path);
         st_error_set_path(errp, ov->path);
-        if (errno == EEXIST)
+        if (e == EEXIST)
             st_error_hint(errp, "a file appeared at that name after strata checked it; choose another name");
         return false;
     }
