@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -582,6 +583,26 @@ test_deep_chain_reads_tables_in_order(void **state)
         assert_contains(c->layers[bad].faults[1].message, "L1 table at offset 4294967296");
         assert_int_equal(c->layers[bad].faults[2].code, ST_FAULT_BACKING_LARGER);
         assert_int_equal(c->n_faults, 3);
+    }
+    /* The walk keeps read layers' files open to close them in batches;
+     * with few descriptors allowed it must close early, not fail. */
+    {
+        struct rlimit old, tight;
+        struct st_chain *c;
+        CLEANUP_ERROR struct st_error *err = NULL;
+
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+        tight = old;
+        tight.rlim_cur = 12;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+        c = st_chain_load(paths[DEPTH - 1], NULL, &err);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+        if (!c)
+            fail_msg("walk with 12 descriptors: %s", err->msg);
+        assert_int_equal(c->n_layers, DEPTH);
+        for (size_t i = 0; i < DEPTH; i++)
+            assert_true(c->layers[i].exists);
+        st_chain_free(c);
     }
     for (int i = 0; i < DEPTH; i++)
         free(paths[i]);
