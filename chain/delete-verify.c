@@ -27,8 +27,8 @@ plan_touches(const struct st_plan *plan, const char *dev)
 
 static bool
 digest_snapshot(const struct st_store *store, const char *dom, struct st_exporter *ex,
-                const struct st_plan *plan, const char *snap, struct json_object *out,
-                struct st_error **errp)
+                const struct st_plan *plan, const char *snap, enum st_nbd_digest_alg alg,
+                struct json_object *out, struct st_error **errp)
 {
     CLEANUP_VIEWS struct st_views views = { 0 };
     struct st_error *err = NULL;
@@ -54,7 +54,7 @@ digest_snapshot(const struct st_store *store, const char *dom, struct st_exporte
             continue;
         if (!st_exporter_add(ex, v, true, &e, errp))
             return false;
-        ok = st_nbd_digest_uri(e.uri, ST_NBD_DIGEST_DEFAULT, NULL, &d, errp);
+        ok = st_nbd_digest_uri(e.uri, alg, NULL, &d, errp);
         st_exporter_del(ex, &e, NULL);
         st_export_clear(&e);
         if (!ok) {
@@ -63,15 +63,19 @@ digest_snapshot(const struct st_store *store, const char *dom, struct st_exporte
         }
         label = st_xasprintf("%s@%s", v->dev, snap ? snap : "current");
         st_debug("digest %s = %s", label, d.hex);
-        json_object_object_add(out, label, json_object_new_string(d.hex));
+        {
+            CLEANUP_FREE char *text = st_xasprintf("%s:%s", st_nbd_digest_alg_name(d.alg), d.hex);
+
+            json_object_object_add(out, label, json_object_new_string(text));
+        }
     }
     return true;
 }
 
 bool
 st_delete_digest_views(const struct st_store *store, const char *dom, const char *run_root,
-                       const struct st_plan *plan, struct json_object *out,
-                       struct st_error **errp)
+                       const struct st_plan *plan, enum st_nbd_digest_alg alg,
+                       struct json_object *out, struct st_error **errp)
 {
     CLEANUP_EXPORTER struct st_exporter *ex = NULL;
     CLEANUP_TREE struct st_tree *tree = NULL;
@@ -81,17 +85,44 @@ st_delete_digest_views(const struct st_store *store, const char *dom, const char
     if (!(tree = st_store_tree_load(store, dom, 0, NULL, NULL, errp)) ||
         !(ex = st_exporter_open(run_root, dom, ST_EXPORTER_NEED_READ, NULL, errp)))
         return false;
-    if (!digest_snapshot(store, dom, ex, plan, NULL, out, errp))
+    if (!digest_snapshot(store, dom, ex, plan, NULL, alg, out, errp))
         return false;
     for (size_t t = 0; t < tree->n; t++) {
         const char *name = tree->nodes[t]->snap->name;
 
         if (plan->deletes && st_strv_contains(plan->deletes, name))
             continue;
-        if (!digest_snapshot(store, dom, ex, plan, name, out, errp))
+        if (!digest_snapshot(store, dom, ex, plan, name, alg, out, errp))
             return false;
     }
     return true;
+}
+
+enum st_nbd_digest_alg
+st_delete_views_alg(struct json_object *views)
+{
+    json_object_object_foreach(views, label, val) {
+        enum st_nbd_digest_alg alg = ST_NBD_DIGEST__LAST;
+        char hex[2 * ST_NBD_DIGEST_MAX_LEN + 1];
+        const char *text = json_object_get_string(val);
+
+        (void) label;
+        if (text && st_nbd_digest_parse(text, &alg, hex, NULL))
+            return alg;
+    }
+    return ST_NBD_DIGEST_DEFAULT;
+}
+
+/* Whether two digests as stored are the same algorithm and value. */
+static bool
+same_digest(const char *a, const char *b)
+{
+    enum st_nbd_digest_alg aa = ST_NBD_DIGEST__LAST, ba = ST_NBD_DIGEST__LAST;
+    char ah[2 * ST_NBD_DIGEST_MAX_LEN + 1], bh[2 * ST_NBD_DIGEST_MAX_LEN + 1];
+
+    if (!st_nbd_digest_parse(a, &aa, ah, NULL) || !st_nbd_digest_parse(b, &ba, bh, NULL))
+        return strcmp(a, b) == 0;
+    return aa == ba && strcmp(ah, bh) == 0;
 }
 
 bool
@@ -102,7 +133,7 @@ st_delete_compare_views(struct json_object *before, struct json_object *after,
         const char *b = st_json_get_string(before, label);
         const char *a = json_object_get_string(val);
 
-        if (b && a && strcmp(a, b) != 0) {
+        if (b && a && !same_digest(a, b)) {
             st_error_set(errp, ST_E_CONFLICT,
                          "verify: view %s changed during the delete (digest %s before, %s after); no file was unlinked",
                          label, b, a);

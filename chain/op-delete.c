@@ -650,7 +650,8 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
             /* Kept in the journal, so that a resumed run compares
              * against the state before the first job. */
             json_object_object_add(detail, "verify-before", before);
-            if (!st_delete_digest_views(store, dom, opts->run_root, plan, before, errp))
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan, ST_NBD_DIGEST_DEFAULT,
+                                        before, errp))
                 return false;
         }
         /* The mark: from here on S is being deleted. */
@@ -688,7 +689,8 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
         if (opts->verify && before) {
             CLEANUP_JSON struct json_object *after = json_object_new_object();
 
-            if (!st_delete_digest_views(store, dom, opts->run_root, plan, after, errp))
+            if (!st_delete_digest_views(store, dom, opts->run_root, plan,
+                                        st_delete_views_alg(before), after, errp))
                 return false;
             if (!st_delete_compare_views(before, after, errp)) {
                 st_journal_set_phase(store, dom, journal, "verify-failed", NULL);

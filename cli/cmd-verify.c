@@ -135,8 +135,12 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
     if (a.expect) {
         CLEANUP_ERROR struct st_error *err = NULL;
 
-        if (!st_nbd_digest_parse(a.expect, &a.alg, expect, &err))
-            return cli_usage(cli, errp, "--expect: %s", err->msg);
+        if (!st_nbd_digest_parse(a.expect, &a.alg, expect, &err)) {
+            cli_usage(cli, errp, "--expect: %s", err->msg);
+            if (err->hint)      /* the algorithms there are, say */
+                st_error_hint(errp, "%s", err->hint);
+            return -1;
+        }
     }
     if (a.alg == ST_NBD_DIGEST__LAST)
         a.alg = ST_NBD_DIGEST_DEFAULT;

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -75,7 +76,7 @@ bool
 st_nbd_digest_alg_from_name(const char *name, enum st_nbd_digest_alg *alg)
 {
     for (int i = 0; i < ST_NBD_DIGEST__LAST; i++) {
-        if (strcmp(name, algs[i].name) == 0) {
+        if (strcasecmp(name, algs[i].name) == 0) {     /* "XXH128-64K:..." too */
             *alg = (enum st_nbd_digest_alg) i;
             return true;
         }

@@ -52,9 +52,13 @@ void st_nbd_extents_add(struct st_nbd_extents *e, uint64_t offset,
  * @errp: error out
  *
  * Replies that reach past the range are clipped; a reply that makes no
- * progress is an error (a broken server must not loop us forever).
+ * progress is an error (a broken server must not loop us forever); a
+ * server silent for st_nbd_stall_ms() is ST_E_TIMEOUT.
  *
- * Returns: true, or false with @errp set (ST_E_NBD; @out is cleared).
+ * Returns: true, or false with @errp set (ST_E_NBD or ST_E_TIMEOUT;
+ * @out is cleared).  After a failure close @h: a request given up on
+ * may still be in flight, with a callback that points into this call's
+ * stack frame.
  */
 bool st_nbd_extents_walk(struct nbd_handle *h, const char *uri,
                          const char *context, uint64_t offset,
