@@ -554,6 +554,7 @@ run_reader(struct reader *r, struct st_error **errp)
         struct rchunk *order[READER_CHUNKS];
         size_t n;
         uint64_t off;
+        bool is_read;
         int rc;
 
         if (job_failed(job))
@@ -591,17 +592,16 @@ run_reader(struct reader *r, struct st_error **errp)
                 return true;
             continue;
         }
+        /* Before polling: when the server dies, libnbd retires every
+         * request inside nbd_poll(), and none is left to name. */
+        is_read = oldest_in_flight(r, &off);
         rc = nbd_poll(r->h, st_nbd_stall_ms());
         if (rc == -1) {
-            bool is_read = oldest_in_flight(r, &off);
-
             st_nbd_set_error(errp, job->uri, "%s at offset %" PRIu64,
                              is_read ? "read" : "block status", off);
             return false;
         }
         if (rc == 0) {
-            bool is_read = oldest_in_flight(r, &off);
-
             st_error_set(errp, ST_E_TIMEOUT,
                          "NBD export '%s': no reply to %s at offset %" PRIu64 " within %d ms",
                          job->uri, is_read ? "a read" : "block status", off, st_nbd_stall_ms());
