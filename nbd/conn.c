@@ -51,7 +51,8 @@ static bool stalled(const char *uri, const char *what, struct st_error **errp);
  * connect asynchronously and give up when the server makes no progress
  * for st_nbd_stall_ms(), as reads do. */
 static bool
-connect_with_deadline(struct nbd_handle *h, const char *uri, struct st_error **errp)
+connect_with_deadline(struct nbd_handle *h, const char *uri, int deadline_ms,
+                      struct st_error **errp)
 {
     if (nbd_aio_connect_uri(h, uri) == -1) {
         st_nbd_set_error(errp, uri, "cannot connect");
@@ -64,18 +65,22 @@ connect_with_deadline(struct nbd_handle *h, const char *uri, struct st_error **e
             st_nbd_set_error(errp, uri, "cannot connect");
             return false;
         }
-        if ((r = nbd_poll(h, st_nbd_stall_ms())) == -1) {
+        if ((r = nbd_poll(h, deadline_ms)) == -1) {
             st_nbd_set_error(errp, uri, "cannot connect");
             return false;
         }
-        if (r == 0)
-            return stalled(uri, "the handshake", errp);
+        if (r == 0) {
+            st_error_set(errp, ST_E_TIMEOUT, "NBD export '%s': no reply to the handshake within %d ms",
+                         uri, deadline_ms);
+            st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+            return false;
+        }
     }
     return true;
 }
 
-struct nbd_handle *
-st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
+static struct nbd_handle *
+open_within(const char *uri, unsigned want, int deadline_ms, struct st_error **errp)
 {
     CLEANUP_NBD struct nbd_handle *h = NULL;
 
@@ -89,7 +94,7 @@ st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
         st_nbd_set_error(errp, uri, "cannot request meta contexts");
         return NULL;
     }
-    if (!connect_with_deadline(h, uri, errp))
+    if (!connect_with_deadline(h, uri, deadline_ms, errp))
         return NULL;
     st_debug("connected to %s: size %" PRId64 ", read-only %d, multi-conn %d, "
              "%s %d, %s %d", uri, nbd_get_size(h), nbd_is_read_only(h),
@@ -97,6 +102,26 @@ st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
              nbd_can_meta_context(h, ST_NBD_CTX_ALLOCATION), ST_NBD_CTX_DEPTH,
              nbd_can_meta_context(h, ST_NBD_CTX_DEPTH));
     return ST_STEAL(&h);
+}
+
+struct nbd_handle *
+st_nbd_open(const char *uri, unsigned want, struct st_error **errp)
+{
+    return open_within(uri, want, st_nbd_stall_ms(), errp);
+}
+
+struct nbd_handle *
+st_nbd_open_extra(const char *uri, unsigned want)
+{
+    int ms = st_nbd_stall_ms() < ST_NBD_EXTRA_MS ? st_nbd_stall_ms() : ST_NBD_EXTRA_MS;
+    struct st_error *err = NULL;
+    struct nbd_handle *h = open_within(uri, want, ms, &err);
+
+    if (!h) {
+        st_debug("no extra connection to %s: %s", uri, err->msg);
+        st_error_free(err);
+    }
+    return h;
 }
 
 bool

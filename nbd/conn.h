@@ -68,6 +68,20 @@ struct st_nbd_read_opts {
  */
 struct nbd_handle *st_nbd_open(const char *uri, unsigned want, struct st_error **errp);
 
+/**
+ * st_nbd_open_extra:
+ *
+ * An additional connection to @uri for parallel reads: like
+ * st_nbd_open(), but the handshake may take at most ST_NBD_EXTRA_MS
+ * (or the stall limit, if lower), and failing is not an error: the
+ * caller goes on with the connections it has.  A server that serves one
+ * client at a time (qemu-nbd --shared=1) accepts the socket and never
+ * answers; waiting the stall limit for it would cost a minute.
+ * Returns: an owned handle, or NULL (the reason is logged).
+ */
+#define ST_NBD_EXTRA_MS 2000
+struct nbd_handle *st_nbd_open_extra(const char *uri, unsigned want);
+
 /* Whether the server negotiated meta context @name on @h. */
 bool st_nbd_has_context(struct nbd_handle *h, const char *name);
 

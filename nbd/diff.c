@@ -293,10 +293,15 @@ st_nbd_diff_uri(const char *new_uri, const char *old_uri, unsigned depth,
         want = st_nbd_connections(ho[0], wanted);
     if (want > job.nitems)
         want = job.nitems ? (unsigned) job.nitems : 1;
+    /* Extra connection pairs are an optimisation: go on with those we get. */
     for (; nconn < want; nconn++) {
-        if (!(hn[nconn] = st_nbd_open(new_uri, ST_NBD_WANT_ALLOCATION, errp)) ||
-            !(ho[nconn] = st_nbd_open(old_uri, ST_NBD_WANT_ALLOCATION, errp)))
-            return false;
+        if (!(hn[nconn] = st_nbd_open_extra(new_uri, ST_NBD_WANT_ALLOCATION)))
+            break;
+        if (!(ho[nconn] = st_nbd_open_extra(old_uri, ST_NBD_WANT_ALLOCATION))) {
+            nbd_close(hn[nconn]);
+            hn[nconn] = NULL;
+            break;
+        }
     }
     st_debug("diff %s against %s: depth %u, %" PRIu64 " candidate bytes in %zu items, "
              "%u connection pairs", new_uri, old_uri, depth, job.total, job.nitems, nconn);

@@ -691,10 +691,11 @@ st_nbd_digest_uri(const char *uri, enum st_nbd_digest_alg alg,
                                                                 : DEFAULT_CONNECTIONS);
     if (nconn > job.nchunks)
         nconn = job.nchunks ? (unsigned) job.nchunks : 1;
+    /* Extra connections are an optimisation: go on with those we get. */
     for (unsigned i = 1; i < nconn; i++) {
-        if (!(hs[i] = st_nbd_open(uri, ST_NBD_WANT_ALLOCATION, errp))) {
-            close_all(hs, i);
-            return false;
+        if (!(hs[i] = st_nbd_open_extra(uri, ST_NBD_WANT_ALLOCATION))) {
+            nconn = i;
+            break;
         }
     }
     st_debug("%s of %s: %" PRIu64 " bytes, %u connections", algs[alg].name, uri,

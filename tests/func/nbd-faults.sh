@@ -103,6 +103,25 @@ STRATA_NBD_STALL_MS=500 expect_nbd_error "stalled block status" "$DIGEST" \
 grep -Eq "no reply to block status .*within 500 ms" "$dir/err.clean" ||
     fail "stalled block status: $(cat "$dir/err.clean")"
 
+# 3e. A server that serves one client at a time (qemu-nbd --shared=1)
+#     accepts the extra connections and never answers them: they are
+#     given up after a short handshake limit (not the stall limit), and
+#     the digest is taken with the one connection there is.
+if command -v qemu-nbd >/dev/null; then
+    "$QEMU_IMG" create -q -f qcow2 "$dir/one.qcow2" 8M
+    qemu-io -c 'write -P 0x3c 1M 2M' "$dir/one.qcow2" >/dev/null
+    qemu-nbd -r -t -k "$dir/one.sock" --shared=1 -f qcow2 --pid-file="$dir/one.pid" \
+        "$dir/one.qcow2" >/dev/null 2>&1 &
+    wait_for_file "$dir/one.pid"
+    cleanup_fn kill9 "$(cat "$dir/one.pid")"
+    want=$("$DIGEST" --connections 1 "nbd+unix://?socket=$dir/one.sock")
+    got=$(STRATA_DEBUG=1 timeout 40 "$DIGEST" --connections 4 "nbd+unix://?socket=$dir/one.sock" \
+          2>"$dir/one.err") || fail "digest with a one-client server: $(grep -v debug "$dir/one.err")"
+    assert_eq "$got" "$want" "digest with the extra connections refused"
+    grep -q "no extra connection to" "$dir/one.err" || fail "the extra connections were not given up"
+    kill9 "$(cat "$dir/one.pid")"
+fi
+
 # 4. Nobody listens.
 expect_nbd_error "no server" "$DIGEST" "nbd+unix:///x?socket=$dir/none.sock"
 assert_contains "$(cat "$dir/err.clean")" "cannot connect"
