@@ -651,21 +651,11 @@ struct json_object *
 st_create_result_json(const struct st_create_result *res)
 {
     struct json_object *o = json_object_new_object();
-    struct json_object *disks = json_object_new_array();
 
     json_object_object_add(o, "name", json_object_new_string(res->name));
     json_object_object_add(o, "live", json_object_new_boolean(res->live));
     json_object_object_add(o, "metadata", json_object_new_boolean(res->metadata));
-    for (size_t i = 0; i < res->ndisks; i++) {
-        struct json_object *d = json_object_new_object();
-
-        json_object_object_add(d, "disk", json_object_new_string(res->disks[i].dev));
-        json_object_object_add(d, "backing", json_object_new_string(res->disks[i].backing));
-        json_object_object_add(d, "overlay", json_object_new_string(res->disks[i].overlay));
-        json_object_object_add(d, "reused", json_object_new_boolean(res->disks[i].reused));
-        json_object_array_add(disks, d);
-    }
-    json_object_object_add(o, "disks", disks);
+    json_object_object_add(o, "disks", st_op_disk_results_json(res->disks, res->ndisks, true));
     json_object_object_add(o, "transaction-us", json_object_new_int64(res->transaction_us));
     json_object_object_add(o, "total-us", json_object_new_int64(res->total_us));
     return o;

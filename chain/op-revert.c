@@ -516,19 +516,10 @@ struct json_object *
 st_revert_result_json(const struct st_revert_result *res)
 {
     struct json_object *o = json_object_new_object();
-    struct json_object *disks = json_object_new_array();
 
     json_object_object_add(o, "name", json_object_new_string(res->name));
     json_object_object_add(o, "live", json_object_new_boolean(res->live));
-    for (size_t i = 0; i < res->ndisks; i++) {
-        struct json_object *d = json_object_new_object();
-
-        json_object_object_add(d, "disk", json_object_new_string(res->disks[i].dev));
-        json_object_object_add(d, "backing", json_object_new_string(res->disks[i].backing));
-        json_object_object_add(d, "overlay", json_object_new_string(res->disks[i].overlay));
-        json_object_array_add(disks, d);
-    }
-    json_object_object_add(o, "disks", disks);
+    json_object_object_add(o, "disks", st_op_disk_results_json(res->disks, res->ndisks, false));
     json_object_object_add(o, "total-us", json_object_new_int64(res->total_us));
     return o;
 }

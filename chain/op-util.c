@@ -46,6 +46,24 @@ st_op_disk_results_free(struct st_op_disk_result *disks, size_t n)
     free(disks);
 }
 
+struct json_object *
+st_op_disk_results_json(const struct st_op_disk_result *disks, size_t n, bool with_reused)
+{
+    struct json_object *a = json_object_new_array();
+
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *d = json_object_new_object();
+
+        json_object_object_add(d, "disk", json_object_new_string(disks[i].dev));
+        json_object_object_add(d, "backing", json_object_new_string(disks[i].backing));
+        json_object_object_add(d, "overlay", json_object_new_string(disks[i].overlay));
+        if (with_reused)
+            json_object_object_add(d, "reused", json_object_new_boolean(disks[i].reused));
+        json_object_array_add(a, d);
+    }
+    return a;
+}
+
 bool
 st_op_overlay_claim(struct st_op_overlay *ov, struct json_object *journal, struct st_error **errp)
 {

@@ -27,6 +27,10 @@ struct st_op_disk_result {
 
 /* Free @n disk results and the array. */
 void st_op_disk_results_free(struct st_op_disk_result *disks, size_t n);
+/* [{"disk", "backing", "overlay"[, "reused"]}] for @n disk results;
+ * "reused" only when @with_reused (snapshot-create's).  Owned. */
+struct json_object *st_op_disk_results_json(const struct st_op_disk_result *disks, size_t n,
+                                            bool with_reused);
 
 /* One disk's new overlay during an operation. */
 struct st_op_overlay {
