@@ -129,20 +129,31 @@ st_store_domain_exists(const struct st_store *store, const char *dom)
     return st_name_check("domain", dom, NULL) && st_path_exists(path);
 }
 
+bool
+st_store_domain_require(const struct st_store *store, const char *name, struct st_error **errp)
+{
+    CLEANUP_FREE char *path = NULL;
+
+    if (!st_name_check("domain", name, errp))
+        return false;
+    path = domain_xml_path(store, name);
+    if (!st_path_exists(path)) {
+        st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", name);
+        st_error_hint(errp, "'strata list' shows the defined domains");
+        return false;
+    }
+    return true;
+}
+
 struct st_domain *
 st_store_domain_load(const struct st_store *store, const char *name, struct st_error **errp)
 {
     CLEANUP_FREE char *path = NULL;
     struct st_domain *dom;
 
-    if (!st_name_check("domain", name, errp))
+    if (!st_store_domain_require(store, name, errp))
         return NULL;
     path = domain_xml_path(store, name);
-    if (!st_path_exists(path)) {
-        st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", name);
-        st_error_hint(errp, "'strata list' shows the defined domains");
-        return NULL;
-    }
     if (!(dom = st_domain_load(path, errp)))
         return NULL;
     if (strcmp(dom->name, name) != 0) {

@@ -48,6 +48,12 @@ int st_store_lock(const struct st_store *store, const char *dom, bool wait,
 
 /* Domains. */
 bool st_store_domain_exists(const struct st_store *store, const char *dom);
+/* Whether @dom is a valid name of a defined domain; if not, false with
+ * the error st_store_domain_load() gives (a bad name, or ST_E_NOT_FOUND
+ * with a hint).  For commands that must not lock (and so create the
+ * directory of) a domain that does not exist. */
+bool st_store_domain_require(const struct st_store *store, const char *dom,
+                             struct st_error **errp);
 /* ST_E_NOT_FOUND when there is no such domain. */
 struct st_domain *st_store_domain_load(const struct st_store *store, const char *name,
                                        struct st_error **errp);

@@ -116,10 +116,8 @@ ctx_open(struct cli *cli, const struct job_args *a, struct ctx *c, struct st_err
 
     if (!(c->store = st_store_open(cli->state_dir, false, errp)))
         return false;
-    if (!st_store_domain_exists(c->store, a->dom)) {
-        st_domain_free(st_store_domain_load(c->store, a->dom, errp));
+    if (!st_store_domain_require(c->store, a->dom, errp))
         return false;
-    }
     if ((c->lock = st_store_lock(c->store, a->dom, !a->no_wait, errp)) < 0 ||
         !st_journal_refuse_if_pending(c->store, a->dom, errp) ||
         !(c->dom = st_store_domain_load(c->store, a->dom, errp)) ||

@@ -265,10 +265,8 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
 
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
-    if (!st_store_domain_exists(store, a.dom)) {
-        st_domain_free(st_store_domain_load(store, a.dom, errp));
+    if (!st_store_domain_require(store, a.dom, errp))
         return -1;
-    }
     /* Metadata alone is cmd-snapshot.c's, but not while a delete with
      * data is half done: its plan names these snapshots. */
     if (a.metadata) {

@@ -137,14 +137,10 @@ create(struct cli *cli, const char *dom, const struct st_snapshot *req, const st
     };
     struct st_create_result res = { 0 };
 
-    if (!st_name_check("domain", dom, errp))
-        return -1;
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
-    if (!st_store_domain_exists(store, dom)) {
-        st_domain_free(st_store_domain_load(store, dom, errp));
+    if (!st_store_domain_require(store, dom, errp))
         return -1;
-    }
     if ((lock = st_store_lock(store, dom, !a->on[O_NO_WAIT], errp)) < 0)
         return -1;
     if (!st_op_create(store, dom, req, &o, &res, errp))
@@ -285,14 +281,10 @@ cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **er
         return cli_usage(cli, errp, "missing snapshot name (or --current)");
     dom = a.pos[0];
     o.force = a.on[O_FORCE];
-    if (!st_name_check("domain", dom, errp))
-        return -1;
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
-    if (!st_store_domain_exists(store, dom)) {
-        st_domain_free(st_store_domain_load(store, dom, errp));
+    if (!st_store_domain_require(store, dom, errp))
         return -1;
-    }
     if ((lock = st_store_lock(store, dom, !a.on[O_NO_WAIT], errp)) < 0)
         return -1;
     if (!st_op_revert(store, dom, a.npos == 2 ? a.pos[1] : NULL, &o, &res, errp))
@@ -316,14 +308,10 @@ cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp)
     if (r)
         return r < 0 ? -1 : 0;
     dom = a.pos[0];
-    if (!st_name_check("domain", dom, errp))
-        return -1;
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
-    if (!st_store_domain_exists(store, dom)) {
-        st_domain_free(st_store_domain_load(store, dom, errp));
+    if (!st_store_domain_require(store, dom, errp))
         return -1;
-    }
     if ((lock = st_store_lock(store, dom, !a.on[O_NO_WAIT], errp)) < 0)
         return -1;
     if (!st_op_recover(store, dom, cli->run_dir, &report, errp))

@@ -125,10 +125,8 @@ ctx_open_flags(struct cli *cli, const char *dom, bool lock, bool wait, unsigned 
 {
     if (!(c->store = st_store_open(cli->state_dir, false, errp)))
         return false;
-    if (!st_store_domain_exists(c->store, dom)) {
-        st_domain_free(st_store_domain_load(c->store, dom, errp));
+    if (!st_store_domain_require(c->store, dom, errp))
         return false;
-    }
     if (lock && (c->lock = st_store_lock(c->store, dom, wait, errp)) < 0)
         return false;
     if (!(c->dom = st_store_domain_load(c->store, dom, errp)))

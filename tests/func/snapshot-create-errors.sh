@@ -157,4 +157,16 @@ refused "revert without <domain>" "snapshot 'bare' records no <domain>" \
 
 # A second snapshot with the same name.
 refused "duplicate" "already has a snapshot named 's1'" "${st[@]}" snapshot-create-as web s1
+
+# A domain that does not exist, or a hostile name: refused before any
+# lock, so no directory appears in the state dir.
+for cmd in "snapshot-create-as nosuch s9" "snapshot-revert nosuch s1" "recover nosuch" \
+           "blockcommit nosuch vda" "snapshot-delete nosuch s1" "snapshot-list nosuch"; do
+    # shellcheck disable=SC2086
+    refused "$cmd" "no domain named 'nosuch'" "${st[@]}" $cmd
+    [ ! -e "$dir/state/nosuch" ] || fail "$cmd created a directory for a missing domain"
+done
+refused "hostile name" "domain name '../x' contains '/'" "${st[@]}" snapshot-create-as ../x s9
+refused "hostile name" "domain name 'a/b' contains '/'" "${st[@]}" recover a/b
+[ ! -e "$dir/x" ] && [ ! -e "$dir/state/a" ] || fail "a hostile domain name made a directory"
 echo ok
