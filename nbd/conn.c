@@ -44,8 +44,6 @@ st_nbd_set_error(struct st_error **errp, const char *uri, const char *fmt, ...)
                        uri, what, (int) len, msg);
 }
 
-static bool stalled(const char *uri, const char *what, struct st_error **errp);
-
 /* nbd_connect_uri() waits for the handshake for ever: a server that
  * accepts and then says nothing (a paused QSD) would hang strata.  So
  * connect asynchronously and give up when the server makes no progress
@@ -70,9 +68,7 @@ connect_with_deadline(struct nbd_handle *h, const char *uri, int deadline_ms,
             return false;
         }
         if (r == 0) {
-            st_error_set(errp, ST_E_TIMEOUT, "NBD export '%s': no reply to the handshake within %d ms",
-                         uri, deadline_ms);
-            st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+            st_nbd_set_stall_error(errp, uri, "the handshake", deadline_ms);
             return false;
         }
     }
@@ -185,13 +181,18 @@ st_nbd_stall_ms(void)
     return v > 0 && v < INT32_MAX ? (int) v : DEFAULT_STALL_MS;
 }
 
+void
+st_nbd_set_stall_error(struct st_error **errp, const char *uri, const char *what, int ms)
+{
+    st_error_set(errp, ST_E_TIMEOUT, "NBD export '%s': no reply to %s within %d ms", uri, what, ms);
+    st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+}
+
 /* The error for a server that made no progress for st_nbd_stall_ms(). */
 static bool
 stalled(const char *uri, const char *what, struct st_error **errp)
 {
-    st_error_set(errp, ST_E_TIMEOUT, "NBD export '%s': no reply to %s within %d ms", uri, what,
-                 st_nbd_stall_ms());
-    st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+    st_nbd_set_stall_error(errp, uri, what, st_nbd_stall_ms());
     return false;
 }
 

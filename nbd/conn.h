@@ -141,6 +141,10 @@ bool st_nbd_pread(struct nbd_handle *h, const char *uri, void *buf,
  * $STRATA_NBD_STALL_MS (tests shorten it). */
 int st_nbd_stall_ms(void);
 
+/* ST_E_TIMEOUT "NBD export '@uri': no reply to @what within @ms ms",
+ * with the hint every stalled NBD call gives. */
+void st_nbd_set_stall_error(struct st_error **errp, const char *uri, const char *what, int ms);
+
 /**
  * st_nbd_wait_command:
  * @cookie: of an aio command on @h

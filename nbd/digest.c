@@ -602,10 +602,10 @@ run_reader(struct reader *r, struct st_error **errp)
             return false;
         }
         if (rc == 0) {
-            st_error_set(errp, ST_E_TIMEOUT,
-                         "NBD export '%s': no reply to %s at offset %" PRIu64 " within %d ms",
-                         job->uri, is_read ? "a read" : "block status", off, st_nbd_stall_ms());
-            st_error_hint(errp, "is the server stopped or wedged? ('strata status' shows a live domain's QSD)");
+            CLEANUP_FREE char *what = st_xasprintf("%s at offset %" PRIu64,
+                                                   is_read ? "a read" : "block status", off);
+
+            st_nbd_set_stall_error(errp, job->uri, what, st_nbd_stall_ms());
             return false;
         }
     }
