@@ -27,39 +27,6 @@ static const char warning_comment[] =
     "  strata snapshot-edit\n"
     "or other application using the strata API.";
 
-struct st_store *
-st_store_open(const char *dir, bool create, struct st_error **errp)
-{
-    struct st_store *store;
-
-    if (create && !st_path_mkdir_p(dir, 0700, errp))
-        return NULL;
-    store = st_xcalloc(1, sizeof *store);
-    store->dir = st_xstrdup(dir);
-    return store;
-}
-
-void
-st_store_free(struct st_store *store)
-{
-    if (!store)
-        return;
-    free(store->dir);
-    free(store);
-}
-
-char *
-st_store_domain_dir(const struct st_store *store, const char *dom)
-{
-    return st_xasprintf("%s/%s", store->dir, dom);
-}
-
-char *
-st_store_snapshot_path(const struct st_store *store, const char *dom, const char *snap)
-{
-    return st_xasprintf("%s/%s/snapshots/%s.xml", store->dir, dom, snap);
-}
-
 /* Whether @fd is still the file at @path.  undefine removes the domain
  * directory, lock file included, while it holds the lock: a command that
  * was waiting then holds a lock on a file nobody else will ever open,
@@ -115,36 +82,6 @@ st_store_lock(const struct st_store *store, const char *dom, bool wait, struct s
     }
 }
 
-static char *
-domain_xml_path(const struct st_store *store, const char *dom)
-{
-    return st_xasprintf("%s/%s/domain.xml", store->dir, dom);
-}
-
-bool
-st_store_domain_exists(const struct st_store *store, const char *dom)
-{
-    CLEANUP_FREE char *path = domain_xml_path(store, dom);
-
-    return st_name_check("domain", dom, NULL) && st_path_exists(path);
-}
-
-bool
-st_store_domain_require(const struct st_store *store, const char *name, struct st_error **errp)
-{
-    CLEANUP_FREE char *path = NULL;
-
-    if (!st_name_check("domain", name, errp))
-        return false;
-    path = domain_xml_path(store, name);
-    if (!st_path_exists(path)) {
-        st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", name);
-        st_error_hint(errp, "'strata list' shows the defined domains");
-        return false;
-    }
-    return true;
-}
-
 struct st_domain *
 st_store_domain_load(const struct st_store *store, const char *name, struct st_error **errp)
 {
@@ -153,7 +90,7 @@ st_store_domain_load(const struct st_store *store, const char *name, struct st_e
 
     if (!st_store_domain_require(store, name, errp))
         return NULL;
-    path = domain_xml_path(store, name);
+    path = st_store_domain_xml_path(store, name);
     if (!(dom = st_domain_load(path, errp)))
         return NULL;
     if (strcmp(dom->name, name) != 0) {
@@ -169,7 +106,7 @@ st_store_domain_save(const struct st_store *store, const struct st_domain *dom,
                      struct st_error **errp)
 {
     CLEANUP_FREE char *dir = st_store_domain_dir(store, dom->name);
-    CLEANUP_FREE char *path = domain_xml_path(store, dom->name);
+    CLEANUP_FREE char *path = st_store_domain_xml_path(store, dom->name);
     CLEANUP_FREE char *text = st_domain_format(dom);
 
     if (!st_name_check("domain", dom->name, errp) || !st_path_mkdir_p(dir, 0700, errp))
@@ -273,7 +210,7 @@ st_store_domain_undefine(const struct st_store *store, const char *name,
     dir = st_store_domain_dir(store, name);
     /* domain.xml goes first: a crash part-way leaves no half domain. */
     {
-        CLEANUP_FREE char *xml = domain_xml_path(store, name);
+        CLEANUP_FREE char *xml = st_store_domain_xml_path(store, name);
 
         if (unlink(xml) < 0) {
             st_error_set_errno(errp, errno, ST_E_IO, "cannot remove domain '%s'", name);

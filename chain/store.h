@@ -19,22 +19,7 @@
 #include "xml/domain.h"
 #include "xml/snapshot.h"
 #include "chain/tree.h"
-
-struct st_store {
-    char *dir;                      /* owned; the state directory */
-};
-
-/* @create: make the directory (0700) if missing; otherwise a missing
- * directory is an empty store. */
-struct st_store *st_store_open(const char *dir, bool create, struct st_error **errp);
-void st_store_free(struct st_store *store);
-ST_DEFINE_CLEANUP(st_cleanup_store, struct st_store *, st_store_free)
-#define CLEANUP_STORE ST_CLEANUP(st_cleanup_store)
-
-/* Paths inside the store, owned; @name is not checked here. */
-char *st_store_domain_dir(const struct st_store *store, const char *dom);
-char *st_store_snapshot_path(const struct st_store *store, const char *dom,
-                             const char *snap);
+#include "chain/store-layout.h"
 
 /**
  * st_store_lock:
@@ -46,15 +31,8 @@ char *st_store_snapshot_path(const struct st_store *store, const char *dom,
 int st_store_lock(const struct st_store *store, const char *dom, bool wait,
                   struct st_error **errp);
 
-/* Domains. */
-bool st_store_domain_exists(const struct st_store *store, const char *dom);
-/* Whether @dom is a valid name of a defined domain; if not, false with
- * the error st_store_domain_load() gives (a bad name, or ST_E_NOT_FOUND
- * with a hint).  For commands that must not lock (and so create the
- * directory of) a domain that does not exist. */
-bool st_store_domain_require(const struct st_store *store, const char *dom,
-                             struct st_error **errp);
-/* ST_E_NOT_FOUND when there is no such domain. */
+/* Domains (st_store_domain_exists() and _require() in store-layout.h).
+ * ST_E_NOT_FOUND when there is no such domain. */
 struct st_domain *st_store_domain_load(const struct st_store *store, const char *name,
                                        struct st_error **errp);
 /* Write domain.xml (creating the domain directory). */
