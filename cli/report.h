@@ -6,13 +6,9 @@
 
 #include <stdbool.h>
 
-#include <json-c/json.h>
-
 #include "common/error.h"
 
 /* Print @err on stderr (always) and, when @json, as the only document on stdout. */
 void cli_report_error(const struct st_error *err, bool json);
-/* The {"error": {...}} object for @err; new reference. */
-struct json_object *cli_error_to_json(const struct st_error *err);
 
 #endif
