@@ -18,6 +18,7 @@ struct cli {
     bool json;                  /* --json: one JSON document on stdout */
     const char *prog;           /* "strata" */
     const char *command;        /* the command being run, for messages */
+    const struct command *cmd;  /* its table entry (usage errors, --help) */
     FILE *out;                  /* spool for results; written to stdout at the end */
     char *out_buf;              /* owned by the memstream */
     size_t out_len;
@@ -33,6 +34,21 @@ struct command {
     const char *synopsis;       /* arguments after the name, for --help */
     const char *summary;        /* one line */
 };
+
+/* Global options that main.c and front.c both take (getopt codes). */
+enum { CLI_OPT_STATE_DIR = 256, CLI_OPT_RUN_DIR, CLI_OPT_JSON, CLI_OPT__LAST };
+
+/* Apply one global option (-q, -v or a CLI_OPT_*); false for any other.
+ * @state_dir and @run_dir are owned, replaced. */
+bool cli_apply_global(int c, const char *arg, struct cli *cli, char **state_dir, char **run_dir);
+/* Take global options out of argv[1..] (before any "--"), so that
+ * 'strata snapshot-list --json web' works as virsh users expect.  Takes
+ * only exact spellings (no abbreviations or bundles).  Returns the new
+ * argc; argv stays NULL-terminated. */
+int cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, char **run_dir);
+/* SPEC §2 defaults when no option gives them; owned. */
+char *cli_default_state_dir(void);
+char *cli_default_run_dir(void);
 
 /* Set a usage error for the current command (exit 1, code "usage"). */
 int cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...) ST_PRINTF(3, 4);

@@ -89,18 +89,16 @@ static const struct command commands[] = {
       "list the extents that differ between two points on one branch" },
 };
 
-static const struct command *current;
-
 /* Global options: accepted before the command and anywhere after it. */
-enum { OPT_STATE_DIR = 256, OPT_RUN_DIR, OPT_JSON, OPT_LONG_OPTIONS, OPT_SHORT_OPTIONS };
+enum { OPT_LONG_OPTIONS = CLI_OPT__LAST, OPT_SHORT_OPTIONS };
 static const struct option global_opts[] = {
     { "help", no_argument, NULL, 'h' },
-    { "json", no_argument, NULL, OPT_JSON },
+    { "json", no_argument, NULL, CLI_OPT_JSON },
     { "long-options", no_argument, NULL, OPT_LONG_OPTIONS },
     { "quiet", no_argument, NULL, 'q' },
-    { "run-dir", required_argument, NULL, OPT_RUN_DIR },
+    { "run-dir", required_argument, NULL, CLI_OPT_RUN_DIR },
     { "short-options", no_argument, NULL, OPT_SHORT_OPTIONS },
-    { "state-dir", required_argument, NULL, OPT_STATE_DIR },
+    { "state-dir", required_argument, NULL, CLI_OPT_STATE_DIR },
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -130,83 +128,11 @@ usage(FILE *fp)
     fprintf(fp, "\nRun 'strata COMMAND --help' for a command's arguments; see strata(1).\n");
 }
 
-int
-cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp)
-{
-    char *end;
-    long long v;
-
-    errno = 0;
-    v = strtoll(arg, &end, 10);
-    if (end == arg || *end || errno == ERANGE || v <= 0)
-        return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
-                         arg);
-    *out = (int64_t) v;
-    return 0;
-}
-
-int
-cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...)
-{
-    va_list ap;
-    char *msg;
-
-    va_start(ap, fmt);
-    msg = st_xvasprintf(fmt, ap);
-    va_end(ap);
-    if (cli->command)
-        st_error_set(errp, ST_E_USAGE, "%s: %s", cli->command, msg);
-    else
-        st_error_set(errp, ST_E_USAGE, "%s", msg);
-    free(msg);
-    if (current)
-        st_error_hint(errp, "usage: strata %s %s", current->name, current->synopsis);
-    else
-        st_error_hint(errp, "run 'strata --help' for the list of commands");
-    return -1;
-}
-
-int
-cli_command_help(struct cli *cli)
-{
-    fprintf(cli->out, "usage: strata %s %s\n\n%s.\nSee strata(1).\n", current->name,
-            current->synopsis, current->summary);
-    return 0;
-}
-
 void
 cli_set_result(struct cli *cli, struct json_object *obj)
 {
     json_object_put(cli->result);
     cli->result = obj;
-}
-
-/* SPEC §2: --state-dir, $STRATA_STATE_DIR, /var/lib/strata for root,
- * else $XDG_STATE_HOME/strata or ~/.local/state/strata. */
-static char *
-default_state_dir(void)
-{
-    const char *env = getenv("STRATA_STATE_DIR");
-    const char *home;
-
-    if (env && *env)
-        return st_xstrdup(env);
-    if (geteuid() == 0)
-        return st_xstrdup("/var/lib/strata");
-    if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
-        return st_xasprintf("%s/strata", env);
-    home = getenv("HOME");
-    return st_xasprintf("%s/.local/state/strata", home && *home ? home : "/tmp");
-}
-
-static char *
-default_run_dir(void)
-{
-    const char *env = getenv("XDG_RUNTIME_DIR");
-
-    if (env && *env == '/')
-        return st_xasprintf("%s/strata", env);
-    return st_xstrdup("/run/strata");
 }
 
 static const struct command *
@@ -216,75 +142,6 @@ find_command(const char *name)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
-}
-
-/* Apply one global option; returns false for an unknown one. */
-static bool
-apply_global(int c, const char *arg, struct cli *cli, char **state_dir, char **run_dir)
-{
-    switch (c) {
-    case OPT_STATE_DIR:
-        free(*state_dir);
-        *state_dir = st_xstrdup(arg);
-        return true;
-    case OPT_RUN_DIR:
-        free(*run_dir);
-        *run_dir = st_xstrdup(arg);
-        return true;
-    case OPT_JSON:
-        cli->json = true;
-        return true;
-    case 'q':
-        st_quiet = 1;
-        return true;
-    case 'v':
-        st_verbose++;
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Take global options out of a command's arguments (before any "--"),
- * so that 'strata snapshot-list --json web' works as virsh users
- * expect.  Returns the new argc. */
-static int
-extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, char **run_dir)
-{
-    int out = 1;
-    int i;
-
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int c = 0;
-        const char *val = NULL;
-
-        if (strcmp(a, "--") == 0)
-            break;
-        if (strcmp(a, "--json") == 0)
-            c = OPT_JSON;
-        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-            c = 'q';
-        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
-            c = 'v';
-        else if (strncmp(a, "--state-dir=", 12) == 0)
-            c = OPT_STATE_DIR, val = a + 12;
-        else if (strncmp(a, "--run-dir=", 10) == 0)
-            c = OPT_RUN_DIR, val = a + 10;
-        else if ((strcmp(a, "--state-dir") == 0 || strcmp(a, "--run-dir") == 0) && i + 1 < argc) {
-            c = a[2] == 's' ? OPT_STATE_DIR : OPT_RUN_DIR;
-            val = argv[++i];
-        }
-        if (c) {
-            apply_global(c, val, cli, state_dir, run_dir);
-            continue;
-        }
-        argv[out++] = argv[i];
-    }
-    for (; i < argc; i++)
-        argv[out++] = argv[i];
-    argv[out] = NULL;
-    return out;
 }
 
 static void
@@ -330,7 +187,7 @@ main(int argc, char **argv)
             print_short_options();
             return 0;
         default:
-            if (apply_global(c, optarg, &cli, &state_dir, &run_dir))
+            if (cli_apply_global(c, optarg, &cli, &state_dir, &run_dir))
                 break;
             cli_usage(&cli, &err, "unknown option '%s'", argv[optind - 1]);
             cli_report_error(err, cli.json);
@@ -342,19 +199,19 @@ main(int argc, char **argv)
         cli_report_error(err, cli.json);
         return 1;
     }
-    if (!(current = find_command(argv[optind]))) {
+    if (!(cli.cmd = find_command(argv[optind]))) {
         cli_usage(&cli, &err, "unknown command '%s'", argv[optind]);
         cli_report_error(err, cli.json);
         return 1;
     }
-    cli.command = current->name;
+    cli.command = cli.cmd->name;
     argc -= optind;
     argv += optind;
-    argc = extract_globals(argc, argv, &cli, &state_dir, &run_dir);
+    argc = cli_extract_globals(argc, argv, &cli, &state_dir, &run_dir);
     if (!state_dir)
-        state_dir = default_state_dir();
+        state_dir = cli_default_state_dir();
     if (!run_dir)
-        run_dir = default_run_dir();
+        run_dir = cli_default_run_dir();
     cli.state_dir = state_dir;
     cli.run_dir = run_dir;
     st_log_init_from_env();
@@ -365,12 +222,12 @@ main(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
-    status = current->run(&cli, argc, argv, &err);
+    status = cli.cmd->run(&cli, argc, argv, &err);
     fclose(cli.out);
 
     if (status < 0) {
         if (!err)
-            st_error_set(&err, ST_E_INTERNAL, "%s failed without saying why", current->name);
+            st_error_set(&err, ST_E_INTERNAL, "%s failed without saying why", cli.cmd->name);
         cli_report_error(err, cli.json);
         status = 1;
     } else if (cli.json && cli.result) {

@@ -1,0 +1,151 @@
+/* cli/cli.c: what the program (main.c) and the static front end
+ * (front.c) share: global options, usage errors, --help of a command. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "cli/cli.h"
+
+int
+cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (end == arg || *end || errno == ERANGE || v <= 0)
+        return cli_usage(cli, errp, "--speed wants a positive number of bytes per second, not '%s'",
+                         arg);
+    *out = (int64_t) v;
+    return 0;
+}
+
+int
+cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = st_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (cli->command)
+        st_error_set(errp, ST_E_USAGE, "%s: %s", cli->command, msg);
+    else
+        st_error_set(errp, ST_E_USAGE, "%s", msg);
+    free(msg);
+    if (cli->cmd)
+        st_error_hint(errp, "usage: strata %s %s", cli->cmd->name, cli->cmd->synopsis);
+    else
+        st_error_hint(errp, "run 'strata --help' for the list of commands");
+    return -1;
+}
+
+int
+cli_command_help(struct cli *cli)
+{
+    fprintf(cli->out, "usage: strata %s %s\n\n%s.\nSee strata(1).\n", cli->cmd->name,
+            cli->cmd->synopsis, cli->cmd->summary);
+    return 0;
+}
+
+/* SPEC §2: --state-dir, $STRATA_STATE_DIR, /var/lib/strata for root,
+ * else $XDG_STATE_HOME/strata or ~/.local/state/strata. */
+char *
+cli_default_state_dir(void)
+{
+    const char *env = getenv("STRATA_STATE_DIR");
+    const char *home;
+
+    if (env && *env)
+        return st_xstrdup(env);
+    if (geteuid() == 0)
+        return st_xstrdup("/var/lib/strata");
+    if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
+        return st_xasprintf("%s/strata", env);
+    home = getenv("HOME");
+    return st_xasprintf("%s/.local/state/strata", home && *home ? home : "/tmp");
+}
+
+char *
+cli_default_run_dir(void)
+{
+    const char *env = getenv("XDG_RUNTIME_DIR");
+
+    if (env && *env == '/')
+        return st_xasprintf("%s/strata", env);
+    return st_xstrdup("/run/strata");
+}
+
+bool
+cli_apply_global(int c, const char *arg, struct cli *cli, char **state_dir, char **run_dir)
+{
+    switch (c) {
+    case CLI_OPT_STATE_DIR:
+        free(*state_dir);
+        *state_dir = st_xstrdup(arg);
+        return true;
+    case CLI_OPT_RUN_DIR:
+        free(*run_dir);
+        *run_dir = st_xstrdup(arg);
+        return true;
+    case CLI_OPT_JSON:
+        cli->json = true;
+        return true;
+    case 'q':
+        st_quiet = 1;
+        return true;
+    case 'v':
+        st_verbose++;
+        return true;
+    default:
+        return false;
+    }
+}
+
+int
+cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, char **run_dir)
+{
+    int out = 1;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int c = 0;
+        const char *val = NULL;
+
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--json") == 0)
+            c = CLI_OPT_JSON;
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            c = 'q';
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            c = 'v';
+        else if (strncmp(a, "--state-dir=", 12) == 0)
+            c = CLI_OPT_STATE_DIR, val = a + 12;
+        else if (strncmp(a, "--run-dir=", 10) == 0)
+            c = CLI_OPT_RUN_DIR, val = a + 10;
+        else if ((strcmp(a, "--state-dir") == 0 || strcmp(a, "--run-dir") == 0) && i + 1 < argc) {
+            c = a[2] == 's' ? CLI_OPT_STATE_DIR : CLI_OPT_RUN_DIR;
+            val = argv[++i];
+        }
+        if (c) {
+            cli_apply_global(c, val, cli, state_dir, run_dir);
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    for (; i < argc; i++)
+        argv[out++] = argv[i];
+    argv[out] = NULL;
+    return out;
+}
