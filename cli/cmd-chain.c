@@ -1,5 +1,6 @@
 /* cli/cmd-chain.c: 'strata chain show' and 'strata chain check': render
- * a chain read by chain/chain.c, top first, as a table or as JSON. */
+ * a chain read by chain/chain.c, top first, as a table or as JSON.  The
+ * domain form is in cmd-chain-domain.c (cli/chain-show.h says why). */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,11 +14,8 @@
 #include "common/log.h"
 #include "common/name.h"
 #include "common/xalloc.h"
-#include "xml/domain.h"
 #include "chain/chain.h"
-#include "chain/store.h"
-#include "chain/tree.h"
-#include "cli/commands.h"
+#include "cli/chain-show.h"
 
 /* "64 MiB", "1.5 GiB": for people; JSON carries exact bytes. */
 static void
@@ -70,20 +68,8 @@ layer_write(struct st_jw *w, const struct st_layer *l, const char *snapshot)
     st_jw_end(w);
 }
 
-/* Which snapshot has a layer as its point in time (domain form only). */
-struct pit {
-    dev_t dev;
-    ino_t ino;
-    const char *snapshot;       /* borrowed from the tree */
-};
-
-struct pits {
-    struct pit *v;              /* owned */
-    size_t n;
-};
-
 static const char *
-pit_snapshot(const struct pits *pits, const struct st_layer *l)
+pit_snapshot(const struct cli_chain_pits *pits, const struct st_layer *l)
 {
     for (size_t i = 0; pits && l->exists && i < pits->n; i++)
         if (pits->v[i].dev == l->dev && pits->v[i].ino == l->ino)
@@ -91,10 +77,9 @@ pit_snapshot(const struct pits *pits, const struct st_layer *l)
     return NULL;
 }
 
-/* The members of one chain's JSON object (the caller opens and closes
- * it).  Streamed, not built with json-c: see common/jsonw.h. */
-static void
-chain_write(struct st_jw *w, const struct st_chain *chain, const struct pits *pits)
+/* Streamed, not built with json-c: see common/jsonw.h. */
+void
+cli_chain_write(struct st_jw *w, const struct st_chain *chain, const struct cli_chain_pits *pits)
 {
     st_jw_array(w, "layers");
     for (size_t i = 0; i < chain->n_layers; i++)
@@ -104,8 +89,8 @@ chain_write(struct st_jw *w, const struct st_chain *chain, const struct pits *pi
     st_jw_bool(w, "clean", chain->n_faults == 0);
 }
 
-static void
-render_text(FILE *out, const struct st_chain *chain, const struct pits *pits)
+void
+cli_chain_render_text(FILE *out, const struct st_chain *chain, const struct cli_chain_pits *pits)
 {
     fprintf(out, "%-5s %-6s %10s %10s %9s  %s\n", "DEPTH", "FORMAT", "VIRTUAL", "ALLOCATED",
             "CLUSTER", "PATH");
@@ -133,16 +118,10 @@ render_text(FILE *out, const struct st_chain *chain, const struct pits *pits)
     }
 }
 
-struct show_args {
-    struct st_chain_opts opts;
-    const char *target;         /* FILE or DOM */
-    const char *dev;            /* DEV of the domain form, or NULL */
-};
-
 /* Options shared by show and check.  Returns 1 when parsed, 0 after
  * --help, -1 on a usage error. */
 static int
-parse_args(struct cli *cli, int argc, char **argv, struct show_args *a, struct st_error **errp)
+parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, struct st_error **errp)
 {
     enum { OPT_FORMAT = 256, OPT_BACKING_FORMAT, OPT_MAX_DEPTH, OPT_NO_ALLOC };
     static const struct option opts[] = {
@@ -197,7 +176,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct show_args *a, struct s
 /* The domain form applies when the target names a defined domain (a
  * file of the same name can be given as ./NAME) or a DEV is given. */
 static bool
-is_domain_form(const struct st_store *store, const struct show_args *a)
+is_domain_form(const struct st_store *store, const struct cli_chain_args *a)
 {
     if (a->dev)
         return true;
@@ -205,31 +184,8 @@ is_domain_form(const struct st_store *store, const struct show_args *a)
            st_store_domain_exists(store, a->target);
 }
 
-/* The point-in-time files of every snapshot for disk @dev. */
-static void
-collect_pits(const struct st_tree *tree, const char *dev, struct pits *pits)
-{
-    for (size_t i = 0; tree && i < tree->n; i++) {
-        const struct st_snapshot *snap = tree->nodes[i]->snap;
-        CLEANUP_DOMAIN struct st_domain *then = st_snapshot_get_domain(snap, NULL);
-        const struct st_domain_disk *disk = then ? st_domain_find_disk(then, dev) : NULL;
-        struct stat st;
-
-        if (!disk || !disk->source || stat(disk->source, &st) < 0)
-            continue;
-        pits->v = st_xreallocarray(pits->v, pits->n + 1, sizeof *pits->v);
-        pits->v[pits->n++] = (struct pit) { st.st_dev, st.st_ino, snap->name };
-    }
-}
-
-static void
-warn_snapshot(const struct st_error *err, void *opaque ST_UNUSED)
-{
-    st_warn("chain", "%s", err->msg);
-}
-
-static void
-render_check(FILE *out, const struct st_chain *chain)
+void
+cli_chain_render_check(FILE *out, const struct st_chain *chain)
 {
     if (chain->n_faults == 0) {
         fprintf(out, "%s: %zu layer%s, no faults\n", chain->layers[0].path, chain->n_layers,
@@ -243,81 +199,14 @@ render_check(FILE *out, const struct st_chain *chain)
                     chain->layers[i].faults[j].message);
 }
 
-/* chain show|check DOM [DEV]: every disk's chain from its active file,
- * each layer marked with the snapshot whose point in time it is. */
-static int
-show_domain(struct cli *cli, const struct st_store *store, struct show_args *a, bool check,
-            struct st_error **errp)
-{
-    CLEANUP_DOMAIN struct st_domain *dom = NULL;
-    CLEANUP_TREE struct st_tree *tree = NULL;
-    struct st_jw w;
-    size_t faults = 0, shown = 0;
-
-    if (!(dom = st_store_domain_load(store, a->target, errp)) ||
-        !(tree = st_store_tree_load(store, dom->name, 0, warn_snapshot, NULL, errp)))
-        return -1;
-    if (a->dev && !st_domain_find_disk(dom, a->dev)) {
-        st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no disk '%s'", dom->name, a->dev);
-        st_error_hint(errp, "'strata domblklist %s' lists its disks", dom->name);
-        return -1;
-    }
-    /* With --json the document goes to the spool as it is made; on an
-     * error below, main() throws the spool away and prints the error. */
-    st_jw_init(&w, cli->out);
-    if (cli->json) {
-        st_jw_object(&w, NULL);
-        st_jw_string(&w, "domain", dom->name);
-        st_jw_array(&w, "disks");
-    }
-    for (size_t i = 0; i < dom->ndisks; i++) {
-        const struct st_domain_disk *disk = &dom->disks[i];
-        struct st_chain_opts o = a->opts;
-        CLEANUP_CHAIN struct st_chain *chain = NULL;
-        struct pits pits = { NULL, 0 };
-
-        if (a->dev && strcmp(disk->target, a->dev) != 0)
-            continue;
-        if (!o.format)
-            o.format = disk->format;
-        if (!(chain = st_chain_load(disk->source, &o, errp))) {
-            st_error_prepend(errp, "disk '%s': ", disk->target);
-            return -1;
-        }
-        collect_pits(tree, disk->target, &pits);
-        faults += chain->n_faults;
-        if (cli->json) {
-            st_jw_object(&w, NULL);
-            chain_write(&w, chain, &pits);
-            st_jw_string(&w, "disk", disk->target);
-            st_jw_end(&w);
-        } else {
-            if (shown++)
-                fputc('\n', cli->out);
-            fprintf(cli->out, "disk %s:\n", disk->target);
-            if (check)
-                render_check(cli->out, chain);
-            else
-                render_text(cli->out, chain, &pits);
-        }
-        free(pits.v);
-    }
-    if (cli->json) {
-        st_jw_end(&w);
-        st_jw_int(&w, "fault-count", (int64_t) faults);
-        st_jw_bool(&w, "clean", faults == 0);
-        st_jw_end(&w);
-    }
-    return check && faults ? 2 : 0;
-}
-
 /* argv[0] is "show" or "check". */
 static int
-chain_show(struct cli *cli, int argc, char **argv, bool check, struct st_error **errp)
+chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_fn domain_form,
+           struct st_error **errp)
 {
     CLEANUP_CHAIN struct st_chain *chain = NULL;
     CLEANUP_STORE struct st_store *store = NULL;
-    struct show_args a;
+    struct cli_chain_args a;
     int r;
 
     if ((r = parse_args(cli, argc, argv, &a, errp)) <= 0)
@@ -327,7 +216,7 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, struct st_error *
     if (!store && a.dev && !(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
     if (store && is_domain_form(store, &a))
-        return show_domain(cli, store, &a, check, errp);
+        return domain_form ? domain_form(cli, store, &a, check, errp) : CLI_CHAIN_NEEDS_PROGRAM;
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
     if (cli->json) {
@@ -339,17 +228,18 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, struct st_error *
          * 256-deep chain. */
         st_jw_init(&w, stdout);
         st_jw_object(&w, NULL);
-        chain_write(&w, chain, NULL);
+        cli_chain_write(&w, chain, NULL);
         st_jw_end(&w);
     } else if (!check)
-        render_text(cli->out, chain, NULL);
+        cli_chain_render_text(cli->out, chain, NULL);
     else
-        render_check(cli->out, chain);
+        cli_chain_render_check(cli->out, chain);
     return check && chain->n_faults ? 2 : 0;
 }
 
 int
-cmd_chain(struct cli *cli, int argc, char **argv, struct st_error **errp)
+cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain_form,
+              struct st_error **errp)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2)
@@ -357,8 +247,8 @@ cmd_chain(struct cli *cli, int argc, char **argv, struct st_error **errp)
         return cli_usage(cli, errp, "no subcommand given (show or check)");
     }
     if (strcmp(argv[1], "show") == 0)
-        return chain_show(cli, argc - 1, argv + 1, false, errp);
+        return chain_show(cli, argc - 1, argv + 1, false, domain_form, errp);
     if (strcmp(argv[1], "check") == 0)
-        return chain_show(cli, argc - 1, argv + 1, true, errp);
+        return chain_show(cli, argc - 1, argv + 1, true, domain_form, errp);
     return cli_usage(cli, errp, "unknown subcommand '%s' (show or check)", argv[1]);
 }

@@ -18,6 +18,7 @@
 #include "common/path.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
+#include "cli/chain-show.h"
 #include "cli/commands.h"
 #include "cli/report.h"
 
@@ -70,10 +71,7 @@ static const struct command commands[] = {
       "commit layers of a disk's active chain into a lower one" },
     { "blockpull", cmd_blockpull, "DOMAIN DISK [--base FILE] [--speed BYTES] [--no-wait]",
       "pull the data of backing layers up into the active layer" },
-    { "chain", cmd_chain,
-      "{show | check} {FILE | DOMAIN [DEV]} [--format F] [--backing-format F] [--max-depth N] "
-      "[--no-allocation]",
-      "show or check a backing chain read from the image headers" },
+    { "chain", cmd_chain, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY },
     { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
       "start a domain's QSD and export its disks over NBD" },
     { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },

@@ -1,0 +1,62 @@
+/* cli/chain-show.h: 'strata chain show|check' in two parts.  The file
+ * form and the rendering (cmd-chain.c) need only chain/ and common/, so
+ * that the static front end (front.c) can run them; the domain form
+ * (cmd-chain-domain.c) reads XML and runs in the program (main.c). */
+#ifndef ST_CLI_CHAIN_SHOW_H
+#define ST_CLI_CHAIN_SHOW_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "common/jsonw.h"
+#include "chain/chain.h"
+#include "chain/store-layout.h"
+#include "cli/cli.h"
+
+#define CLI_CHAIN_SYNOPSIS \
+    "{show | check} {FILE | DOMAIN [DEV]} [--format F] [--backing-format F] [--max-depth N] " \
+    "[--no-allocation]"
+#define CLI_CHAIN_SUMMARY "show or check a backing chain read from the image headers"
+
+/* What cli_chain_run() returns when the domain form applies and no
+ * @domain_form was given: the front end then hands over to the program. */
+enum { CLI_CHAIN_NEEDS_PROGRAM = 3 };
+
+/* Which snapshot has a layer as its point in time (domain form only). */
+struct cli_chain_pit {
+    dev_t dev;
+    ino_t ino;
+    const char *snapshot;       /* borrowed from the tree */
+};
+
+struct cli_chain_pits {
+    struct cli_chain_pit *v;    /* owned */
+    size_t n;
+};
+
+struct cli_chain_args {
+    struct st_chain_opts opts;
+    const char *target;         /* FILE or DOM */
+    const char *dev;            /* DEV of the domain form, or NULL */
+};
+
+/* The domain form: 0, 2 (check found faults) or -1. */
+typedef int (*cli_chain_domain_fn)(struct cli *cli, const struct st_store *store,
+                                   struct cli_chain_args *a, bool check, struct st_error **errp);
+
+/* 'chain ARGS...' (argv[0] is "chain"): 0, 2, -1, or
+ * CLI_CHAIN_NEEDS_PROGRAM when @domain_form is NULL and needed. */
+int cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain_form,
+                  struct st_error **errp);
+
+/* The members of one chain's JSON object (the caller opens and closes
+ * it); @pits may be NULL. */
+void cli_chain_write(struct st_jw *w, const struct st_chain *chain,
+                     const struct cli_chain_pits *pits);
+/* The table of 'chain show', and the fault list of 'chain check'. */
+void cli_chain_render_text(FILE *out, const struct st_chain *chain,
+                           const struct cli_chain_pits *pits);
+void cli_chain_render_check(FILE *out, const struct st_chain *chain);
+
+#endif
