@@ -1,7 +1,7 @@
 /* cli/chain-show.h: 'strata chain show|check' in two parts.  The file
  * form and the rendering (cmd-chain.c) need only chain/ and common/, so
  * that the static front end (front.c) can run them; the domain form
- * (cmd-chain-domain.c) reads XML and runs in the program (main.c). */
+ * (cmd-chain-domain.c) reads XML and runs in the engine (main.c). */
 #ifndef ST_CLI_CHAIN_SHOW_H
 #define ST_CLI_CHAIN_SHOW_H
 
@@ -20,8 +20,8 @@
 #define CLI_CHAIN_SUMMARY "show or check a backing chain read from the image headers"
 
 /* What cli_chain_run() returns when the domain form applies and no
- * @domain_form was given: the front end then hands over to the program. */
-enum { CLI_CHAIN_NEEDS_PROGRAM = 3 };
+ * @domain_form was given: the front end then hands over to the engine. */
+enum { CLI_CHAIN_NEEDS_ENGINE = 3 };
 
 /* Which snapshot has a layer as its point in time (domain form only). */
 struct cli_chain_pit {
@@ -46,7 +46,7 @@ typedef int (*cli_chain_domain_fn)(struct cli *cli, const struct st_store *store
                                    struct cli_chain_args *a, bool check, struct st_error **errp);
 
 /* 'chain ARGS...' (argv[0] is "chain"): 0, 2, -1, or
- * CLI_CHAIN_NEEDS_PROGRAM when @domain_form is NULL and needed. */
+ * CLI_CHAIN_NEEDS_ENGINE when @domain_form is NULL and needed. */
 int cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain_form,
                   struct st_error **errp);
 

@@ -216,7 +216,7 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_
     if (!store && a.dev && !(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
     if (store && is_domain_form(store, &a))
-        return domain_form ? domain_form(cli, store, &a, check, errp) : CLI_CHAIN_NEEDS_PROGRAM;
+        return domain_form ? domain_form(cli, store, &a, check, errp) : CLI_CHAIN_NEEDS_ENGINE;
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
     if (cli->json) {

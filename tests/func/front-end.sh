@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# group: quick cli
+# 'strata' is a static front end (cli/front.c) that runs 'chain show|check
+# FILE' itself and execs strata-engine for everything else.  Checked:
+# it is static and links none of the lazily loaded libraries; for every
+# kind of command line it prints and exits exactly as the engine does;
+# without the engine beside it, 'chain show FILE' still works and any
+# other command fails with a clear error.
+source "$srcdir/tests/functions.sh"
+set -euo pipefail
+requires qemu-img --version
+requires jq --version
+
+front=$builddir/strata
+engine=$builddir/strata-engine
+[ -x "$front" ] && [ -x "$engine" ] || fail "build strata and strata-engine first"
+
+# Static, unless ./configure found it could not link so (it says then).
+if grep -q '^front_ldflags = -static-pie' "$srcdir/config.ninja" &&
+        grep -q "^builddir = $builddir\$" "$srcdir/config.ninja"; then
+    if readelf -l "$front" | grep -q INTERP; then
+        fail "$front has a program interpreter: not statically linked"
+    fi
+fi
+# None of lazy/'s stubs (libxml2, libnbd, libcrypto, json-c) is linked:
+# a static program cannot load those libraries safely.
+stubs=$(nm "$front" | awk '$3 ~ /^(st_lazylib_sym|xmlReadMemory|nbd_create|json_object_new_object|EVP_DigestInit_ex)$/ { print $3 }')
+[ -z "$stubs" ] || fail "the front end links library stubs: $stubs"
+
+dir=$(mktempdir)
+state=$dir/state
+qemu-img create -q -f qcow2 "$dir/base.qcow2" 16M
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 "$dir/top.qcow2"
+# A fault for chain check: an overlay that does not record its backing format.
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 "$dir/nofmt.qcow2"
+"$builddir/tests/tools/qcow2-poke" "$dir/nofmt.qcow2" ext-del backing_format
+"$engine" --state-dir "$state" define-as web --disk "vda=$dir/top.qcow2"
+
+# same ARGS...: the front end and the engine print the same bytes on
+# stdout and stderr and exit the same.
+same() {
+    local rf=0 re=0
+    (cd "$dir" && "$front" "$@") >"$dir/f.out" 2>"$dir/f.err" || rf=$?
+    (cd "$dir" && "$engine" "$@") >"$dir/e.out" 2>"$dir/e.err" || re=$?
+    [ "$rf" = "$re" ] || fail "'$*': the front end exited $rf, the engine $re"
+    cmp -s "$dir/f.out" "$dir/e.out" || fail "'$*': stdout differs: $(diff "$dir/f.out" "$dir/e.out" | head -20)"
+    cmp -s "$dir/f.err" "$dir/e.err" || fail "'$*': stderr differs: $(diff "$dir/f.err" "$dir/e.err" | head -20)"
+    echo "$rf"
+}
+s=(--state-dir "$state")
+# In-process: the file form, as table, JSON, check; globals anywhere.
+assert_eq "$(same "${s[@]}" chain show top.qcow2)" 0
+assert_eq "$(same "${s[@]}" --json chain show top.qcow2)" 0
+assert_eq "$(same chain show --json -q top.qcow2 "${s[@]}")" 0
+assert_eq "$(same "${s[@]}" chain show --no-allocation --max-depth 1 top.qcow2)" 0
+assert_eq "$(same "${s[@]}" chain check top.qcow2)" 0
+assert_eq "$(same "${s[@]}" chain check nofmt.qcow2)" 2
+assert_eq "$(same "${s[@]}" --json chain check nofmt.qcow2)" 2
+assert_eq "$(same "${s[@]}" chain show ./web)" 1
+# Errors the front end reports itself.
+assert_eq "$(same "${s[@]}" --json chain show missing.qcow2)" 1
+assert_eq "$(same "${s[@]}" chain show)" 1
+assert_eq "$(same "${s[@]}" --json chain bogus)" 1
+assert_eq "$(same "${s[@]}" chain show --max-depth 0 top.qcow2)" 1
+assert_eq "$(same "${s[@]}" chain show --help)" 0
+# Handed to the engine: the domain form, other commands, help, odd spellings.
+assert_eq "$(same "${s[@]}" chain show web)" 0
+assert_eq "$(same "${s[@]}" --json chain check web vda)" 0
+assert_eq "$(same "${s[@]}" chain show web vdz)" 1
+assert_eq "$(same "${s[@]}" --json list --all)" 0
+assert_eq "$(same "${s[@]}" --js chain show top.qcow2)" 0
+assert_eq "$(same -qv "${s[@]}" chain show top.qcow2)" 0
+assert_eq "$(same "${s[@]}" -- chain show top.qcow2)" 0
+assert_eq "$(same --help)" 0
+assert_eq "$(same --version)" 0
+assert_eq "$(same)" 1
+assert_eq "$(same --json no-such-command)" 1
+grep -q '"web"' <("$front" "${s[@]}" --json list) || fail "the engine did not get --state-dir"
+
+# Without the engine beside it.
+mkdir "$dir/alone"
+cp "$front" "$dir/alone/strata"
+"$dir/alone/strata" --json chain show "$dir/top.qcow2" | jq -e '.layers | length == 2' >/dev/null ||
+    fail "chain show FILE needs the engine"
+rc=0
+"$dir/alone/strata" --json "${s[@]}" list >"$dir/out" 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "exit status without the engine"
+assert_contains "$(cat "$dir/err")" "cannot run the strata engine '$dir/alone/strata-engine'"
+assert_contains "$(cat "$dir/err")" "hint: strata-engine is built and must be installed beside strata"
+assert_json "$dir/out" '.error.code == "not-found" and .error.errno == "ENOENT"'
+rc=0
+"$dir/alone/strata" "${s[@]}" chain show web >/dev/null 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "the domain form without the engine"
+assert_contains "$(cat "$dir/err")" "cannot run the strata engine"
+echo "front end ok"
