@@ -87,6 +87,8 @@ main(int argc, char **argv)
 
     /* cli_extract_globals() compacts argv; the engine gets it as given. */
     memcpy(orig, argv, (size_t) argc * sizeof *argv);
+    if (argc < 2)
+        return run_engine(orig, false);
     argc = cli_extract_globals(argc, argv, &cli, &state_dir, &run_dir);
     if (argc < 2 || strcmp(argv[1], "chain") != 0)
         return run_engine(orig, cli.json);
