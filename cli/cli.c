@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 
 int
 cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp)
@@ -148,4 +150,46 @@ cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, ch
         argv[out++] = argv[i];
     argv[out] = NULL;
     return out;
+}
+
+bool
+cli_begin(struct cli *cli, char **state_dir, char **run_dir)
+{
+    if (!*state_dir)
+        *state_dir = cli_default_state_dir();
+    if (!*run_dir)
+        *run_dir = cli_default_run_dir();
+    cli->state_dir = *state_dir;
+    cli->run_dir = *run_dir;
+    st_log_init_from_env();
+    if (!(cli->out = open_memstream(&cli->out_buf, &cli->out_len))) {
+        perror("strata: open_memstream");
+        return false;
+    }
+    optind = 1;
+    opterr = 0;
+    return true;
+}
+
+int
+cli_finish(struct cli *cli, int status, struct st_error **errp,
+           void (*print_result)(const struct cli *cli))
+{
+    if (status < 0) {
+        if (!*errp)
+            st_error_set(errp, ST_E_INTERNAL, "%s failed without saying why", cli->command);
+        cli_report_error(*errp, cli->json);
+        status = 1;
+    } else if (cli->json && cli->result && print_result) {
+        print_result(cli);
+    } else {
+        fwrite(cli->out_buf, 1, cli->out_len, stdout);
+    }
+    free(cli->out_buf);
+    cli->out_buf = NULL;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("strata: stdout");
+        return 1;
+    }
+    return status;
 }

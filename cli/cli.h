@@ -50,6 +50,18 @@ int cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir
 char *cli_default_state_dir(void);
 char *cli_default_run_dir(void);
 
+/* After the global options: fill in the default dirs (owned by the
+ * caller, as *@state_dir and *@run_dir), open the spool (cli->out) and
+ * reset getopt for the command.  False (said on stderr) if the spool
+ * cannot be opened. */
+bool cli_begin(struct cli *cli, char **state_dir, char **run_dir);
+/* After the command returned @status and cli->out was closed: report
+ * the error (exit 1), or print @print_result's JSON (when --json and
+ * cli->result are set) or the spool.  Frees the spool; returns the exit
+ * status. */
+int cli_finish(struct cli *cli, int status, struct st_error **errp,
+               void (*print_result)(const struct cli *cli));
+
 /* Set a usage error for the current command (exit 1, code "usage"). */
 int cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...) ST_PRINTF(3, 4);
 /* --speed BYTES-PER-SECOND: a positive integer into @out; 0, or -1 with

@@ -92,34 +92,13 @@ main(int argc, char **argv)
     argc = cli_extract_globals(argc, argv, &cli, &state_dir, &run_dir);
     if (argc < 2 || strcmp(argv[1], "chain") != 0)
         return run_engine(orig, cli.json);
-    cli.state_dir = state_dir ? state_dir : (state_dir = cli_default_state_dir());
-    cli.run_dir = run_dir ? run_dir : (run_dir = cli_default_run_dir());
-    st_log_init_from_env();
-
-    if (!(cli.out = open_memstream(&cli.out_buf, &cli.out_len))) {
-        perror("strata: open_memstream");
+    if (!cli_begin(&cli, &state_dir, &run_dir))
         return 1;
-    }
-    optind = 1;
-    opterr = 0;
     status = cli_chain_run(&cli, argc - 1, argv + 1, NULL, &err);
     fclose(cli.out);
     if (status == CLI_CHAIN_NEEDS_ENGINE) {
         free(cli.out_buf);
         return run_engine(orig, cli.json);
     }
-    if (status < 0) {
-        if (!err)
-            st_error_set(&err, ST_E_INTERNAL, "chain failed without saying why");
-        cli_report_error(err, cli.json);
-        status = 1;
-    } else {
-        fwrite(cli.out_buf, 1, cli.out_len, stdout);
-    }
-    free(cli.out_buf);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("strata: stdout");
-        return 1;
-    }
-    return status;
+    return cli_finish(&cli, status, &err, NULL);
 }

@@ -156,6 +156,15 @@ print_short_options(void)
         printf("-%c\n", *p);
 }
 
+static void
+print_result(const struct cli *cli)
+{
+    char *text = st_json_pretty(cli->result);
+
+    fputs(text, stdout);
+    free(text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -206,42 +215,12 @@ main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     argc = cli_extract_globals(argc, argv, &cli, &state_dir, &run_dir);
-    if (!state_dir)
-        state_dir = cli_default_state_dir();
-    if (!run_dir)
-        run_dir = cli_default_run_dir();
-    cli.state_dir = state_dir;
-    cli.run_dir = run_dir;
-    st_log_init_from_env();
-
-    if (!(cli.out = open_memstream(&cli.out_buf, &cli.out_len))) {
-        perror("strata: open_memstream");
+    if (!cli_begin(&cli, &state_dir, &run_dir))
         return 1;
-    }
-    optind = 1;
-    opterr = 0;
     status = cli.cmd->run(&cli, argc, argv, &err);
     fclose(cli.out);
-
-    if (status < 0) {
-        if (!err)
-            st_error_set(&err, ST_E_INTERNAL, "%s failed without saying why", cli.cmd->name);
-        cli_report_error(err, cli.json);
-        status = 1;
-    } else if (cli.json && cli.result) {
-        char *text = st_json_pretty(cli.result);
-
-        fputs(text, stdout);
-        free(text);
-    } else {
-        fwrite(cli.out_buf, 1, cli.out_len, stdout);
-    }
+    status = cli_finish(&cli, status, &err, print_result);
     if (cli.result)         /* not to load json-c for nothing */
         json_object_put(cli.result);
-    free(cli.out_buf);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("strata: stdout");
-        return 1;
-    }
     return status;
 }
