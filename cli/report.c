@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errname.h"
 #include "common/jsonw.h"
 #include "cli/report.h"
 
@@ -27,7 +28,7 @@ cli_report_error(const struct st_error *err, bool json)
     st_jw_object(&w, NULL);
     st_jw_object(&w, "error");
     st_jw_string(&w, "code", st_errcode_name(err->code));
-    st_jw_string(&w, "errno", err->errnum ? strerrorname_np(err->errnum) : NULL);
+    st_jw_string(&w, "errno", st_errno_name(err->errnum));
     st_jw_string(&w, "message", err->msg);
     st_jw_string(&w, "path", err->path);
     st_jw_string(&w, "hint", err->hint);
