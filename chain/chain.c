@@ -137,7 +137,9 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
     if (h->incompatible & ST_QCOW2_INCOMPAT_DIRTY)
         add_fault(chain, l, ST_FAULT_DIRTY, "'%s' has the dirty bit set (refcounts not flushed); run 'qemu-img check -r all'",
                   l->path);
-    for (unsigned bit = 0; bit < 64; bit++) {
+    /* Up to the highest unknown bit only: most images have none, and 64
+     * idle turns per layer showed in a deep walk's profile. */
+    for (unsigned bit = 0; bit < 64 && unknown >> bit; bit++) {
         const char *name;
 
         if (!(unknown & (UINT64_C(1) << bit)))
