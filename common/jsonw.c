@@ -125,10 +125,15 @@ item(struct st_jw *w, const char *key)
     if (w->depth == 0)
         return;
     if (key) {
-        for (const char *k = key; *k; k++)
-            if (stops[(unsigned char) *k])
-                goto slow;
-        klen = strlen(key);
+        /* One pass finds both the length and whether the key needs
+         * escaping: the terminating NUL is among the stops. */
+        const char *k = key;
+
+        while (!stops[(unsigned char) *k])
+            k++;
+        if (*k)
+            goto slow;
+        klen = (size_t) (k - key);
     }
     n = 2 + 2 * (size_t) w->depth + (key ? klen + 4 : 0);
     if (n > sizeof w->buf)
