@@ -398,13 +398,15 @@ read_raw(struct st_chain *chain, struct st_layer *l, int fd, const struct st_cha
     l->has_alloc = true;
 }
 
+enum { RESERVE_LAYERS = ST_CHAIN_DEFAULT_MAX_DEPTH };
+
 static struct st_layer *
 new_layer(struct st_chain *chain, char *path, const char *format, struct walk_ctx *ctx)
 {
     struct st_layer *l;
 
-    /* Doubling: growing by one moved the whole array (and faulted in
-     * fresh pages) at nearly every layer of a deep chain. */
+    /* Past the reservation (see st_chain_load()), doubling: growing by
+     * one moved the whole array at nearly every layer of a deep chain. */
     if (chain->n_layers == chain->cap_layers) {
         chain->cap_layers = chain->cap_layers ? 2 * chain->cap_layers : 16;
         chain->layers = st_xreallocarray(chain->layers, chain->cap_layers, sizeof(*chain->layers));
@@ -487,6 +489,13 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
     }
 
     chain = st_xcalloc(1, sizeof(*chain));
+    /* Room for the whole walk at once (up to RESERVE_LAYERS): doubling
+     * from 16 copied the array four times on the way to depth 256.
+     * Only the pages the walk reaches are touched: at the default depth
+     * limit the reservation is large enough that malloc maps it apart,
+     * and a shallow chain leaves the rest of it alone. */
+    chain->cap_layers = max_depth < RESERVE_LAYERS ? max_depth : RESERVE_LAYERS;
+    chain->layers = st_xreallocarray(NULL, chain->cap_layers, sizeof(*chain->layers));
     cur = st_xstrdup(path);
     ctx.cwd = getcwd(NULL, 0);
     for (;; done_with_fd(&ctx, fd), fd = -1) {
