@@ -50,14 +50,18 @@ put_str(struct st_jw *w, const char *s)
     put(w, s, strlen(s));
 }
 
+/* A comma, a newline and the most indent there can be (two spaces per
+ * open container): what goes before an item is a slice of it, copied
+ * in one go. */
+static const char comma_indent[2 + 2 * ST_JW_MAX_DEPTH] = {
+    ',', '\n', [2 ... 2 * ST_JW_MAX_DEPTH + 1] = ' '
+};
+
 /* A newline and two spaces per open container. */
 static void
 put_indent(struct st_jw *w)
 {
-    static const char spaces[2 * ST_JW_MAX_DEPTH] = { [0 ... 2 * ST_JW_MAX_DEPTH - 1] = ' ' };
-
-    put_char(w, '\n');
-    put(w, spaces, 2 * (size_t) w->depth);
+    put(w, comma_indent + 1, 1 + 2 * (size_t) w->depth);
 }
 
 /* json-c's escaping: the two JSON specials, the usual short forms, any
@@ -119,7 +123,7 @@ reserve(struct st_jw *w, size_t n)
 static void
 item(struct st_jw *w, const char *key)
 {
-    size_t klen = 0, n;
+    size_t klen = 0, lead, n;
     char *p;
 
     if (w->depth == 0)
@@ -135,15 +139,13 @@ item(struct st_jw *w, const char *key)
             goto slow;
         klen = (size_t) (k - key);
     }
-    n = 2 + 2 * (size_t) w->depth + (key ? klen + 4 : 0);
+    lead = 2 + 2 * (size_t) w->depth - w->first;   /* [comma] newline indent */
+    n = lead + (key ? klen + 4 : 0);
     if (n > sizeof w->buf)
         goto slow;
     p = reserve(w, n);
-    if (!w->first)
-        *p++ = ',';
-    *p++ = '\n';
-    memset(p, ' ', 2 * (size_t) w->depth);
-    p += 2 * (size_t) w->depth;
+    memcpy(p, comma_indent + w->first, lead);
+    p += lead;
     if (key) {
         *p++ = '"';
         memcpy(p, key, klen);
@@ -216,6 +218,13 @@ st_jw_string(struct st_jw *w, const char *key, const char *s)
     put_string(w, s);
 }
 
+/* "00" to "99": digits are written two at a time, which halves the
+ * divisions (eight numbers per layer in 'chain show'). */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 void
 st_jw_int(struct st_jw *w, const char *key, int64_t v)
 {
@@ -225,10 +234,17 @@ st_jw_int(struct st_jw *w, const char *key, int64_t v)
     size_t n;
 
     item(w, key);
-    do {
-        *--p = (char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * u, 2);
+    } else {
+        *--p = (char) ('0' + u);
+    }
     if (v < 0)
         *--p = '-';
     n = (size_t) (digits + sizeof digits - p);
