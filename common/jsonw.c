@@ -70,11 +70,35 @@ put_indent(struct st_jw *w)
  * (the terminating NUL among them). */
 static const bool stops[256] = { [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true };
 
+/* Room for @n more bytes in the buffer (@n at most its size). */
+static char *
+reserve(struct st_jw *w, size_t n)
+{
+    if (n > sizeof w->buf - w->len)
+        flush(w);
+    return w->buf + w->len;
+}
+
 static void
 put_string(struct st_jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    const char *end = s;
 
+    while (!stops[(unsigned char) *end])
+        end++;
+    /* Nothing to escape (paths, formats: nearly every string): the
+     * quotes and the text in one reservation. */
+    if (!*end && (size_t) (end - s) + 2 <= sizeof w->buf) {
+        size_t n = (size_t) (end - s);
+        char *p = reserve(w, n + 2);
+
+        p[0] = '"';
+        memcpy(p + 1, s, n);
+        p[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
     put_char(w, '"');
     for (;;) {
         const char *run = s;
@@ -104,15 +128,6 @@ put_string(struct st_jw *w, const char *s)
         put_str(w, esc);
     }
     put_char(w, '"');
-}
-
-/* Room for @n more bytes in the buffer (@n at most its size). */
-static char *
-reserve(struct st_jw *w, size_t n)
-{
-    if (n > sizeof w->buf - w->len)
-        flush(w);
-    return w->buf + w->len;
 }
 
 /* What goes before a value: nothing at the top; inside a container a
