@@ -468,16 +468,18 @@ read_raw(struct st_chain *chain, struct st_layer *l, int fd, const struct st_cha
     l->has_alloc = true;
 }
 
-enum { RESERVE_LAYERS = ST_CHAIN_DEFAULT_MAX_DEPTH };
-
 /* @path is the chain's already (see st_chain_load()). */
 static struct st_layer *
 new_layer(struct st_chain *chain, char *path, const char *format, struct walk_ctx *ctx)
 {
     struct st_layer *l;
 
-    /* Past the reservation (see st_chain_load()), doubling: growing by
-     * one moved the whole array at nearly every layer of a deep chain. */
+    /* Doubling: growing by one moved the whole array (and faulted in
+     * fresh pages) at nearly every layer of a deep chain.  Reserving
+     * max_depth layers up front was measured and dropped: once the
+     * strings had their own blocks it saved no page faults, and it
+     * cost more instructions (an mmap() and munmap() of its own) than
+     * the copies it avoided. */
     if (chain->n_layers == chain->cap_layers) {
         chain->cap_layers = chain->cap_layers ? 2 * chain->cap_layers : 16;
         chain->layers = st_xreallocarray(chain->layers, chain->cap_layers, sizeof(*chain->layers));
@@ -564,13 +566,6 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
     }
 
     chain = st_xcalloc(1, sizeof(*chain));
-    /* Room for the whole walk at once (up to RESERVE_LAYERS): doubling
-     * from 16 copied the array four times on the way to depth 256.
-     * Only the pages the walk reaches are touched: at the default depth
-     * limit the reservation is large enough that malloc maps it apart,
-     * and a shallow chain leaves the rest of it alone. */
-    chain->cap_layers = max_depth < RESERVE_LAYERS ? max_depth : RESERVE_LAYERS;
-    chain->layers = st_xreallocarray(NULL, chain->cap_layers, sizeof(*chain->layers));
     cur = chain_strdup(chain, path);
     ctx.cwd = getcwd(NULL, 0);
     for (;; done_with_fd(&ctx, fd), fd = -1) {

@@ -80,7 +80,7 @@ struct st_chain_strings;
 struct st_chain {
     struct st_layer *layers;    /* owned; [0] is the top */
     size_t n_layers;
-    size_t cap_layers;          /* allocated; reserved up front, then doubled */
+    size_t cap_layers;          /* allocated; grown by doubling */
     size_t n_faults;            /* over all layers */
     struct st_chain_strings *strings; /* owned; the layers' strings, packed
                                  * in blocks (chain.c) */
