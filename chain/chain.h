@@ -48,10 +48,14 @@ struct st_fault {
     char *message;              /* owned; names the file(s) concerned */
 };
 
+/* The strings of a layer (not its fault messages) belong to the chain:
+ * they live as long as it does and are never freed one by one (see
+ * st_chain.strings).  Two fields may be one string: a layer's path is
+ * its overlay's backing_resolved, and abs_path is path when absolute. */
 struct st_layer {
-    char *path;                 /* owned; as given (top) or as resolved from the overlay */
-    char *abs_path;             /* owned; absolute form of path (symlinks kept) */
-    char *format;               /* owned; "qcow2", "raw", or NULL when unknown */
+    char *path;                 /* chain's; as given (top) or as resolved from the overlay */
+    char *abs_path;             /* chain's; absolute form of path (symlinks kept) */
+    char *format;               /* chain's; "qcow2", "raw", or NULL when unknown */
     bool exists;                /* the file could be opened and read */
     uint64_t file_size;         /* bytes on the host, 0 when !exists */
     bool has_header;            /* header read: the sizes below are known */
@@ -62,20 +66,24 @@ struct st_layer {
     uint64_t zero_bytes;        /* guest bytes marked zero in this layer */
     uint64_t compressed_bytes;  /* part of allocated_bytes held compressed */
     uint32_t qcow2_version;     /* 2 or 3; 0 for raw */
-    char *backing;              /* owned; backing string as written, or NULL */
-    char *backing_format;       /* owned; backing format as recorded, or NULL */
-    char *backing_resolved;     /* owned; where the backing string leads, or NULL */
+    char *backing;              /* chain's; backing string as written, or NULL */
+    char *backing_format;       /* chain's; backing format as recorded, or NULL */
+    char *backing_resolved;     /* chain's; where the backing string leads, or NULL */
     dev_t dev;                  /* of the file, valid when exists */
     ino_t ino;
     struct st_fault *faults;    /* owned array */
     size_t n_faults;
 };
 
+struct st_chain_strings;
+
 struct st_chain {
     struct st_layer *layers;    /* owned; [0] is the top */
     size_t n_layers;
     size_t cap_layers;          /* allocated; grown by doubling */
     size_t n_faults;            /* over all layers */
+    struct st_chain_strings *strings; /* owned; the layers' strings, packed
+                                 * in blocks (chain.c) */
 };
 
 enum { ST_CHAIN_DEFAULT_MAX_DEPTH = 1024 };

@@ -50,14 +50,18 @@ put_str(struct st_jw *w, const char *s)
     put(w, s, strlen(s));
 }
 
+/* A comma, a newline and the most indent there can be (two spaces per
+ * open container): what goes before an item is a slice of it, copied
+ * in one go. */
+static const char comma_indent[2 + 2 * ST_JW_MAX_DEPTH] = {
+    ',', '\n', [2 ... 2 * ST_JW_MAX_DEPTH + 1] = ' '
+};
+
 /* A newline and two spaces per open container. */
 static void
 put_indent(struct st_jw *w)
 {
-    static const char spaces[2 * ST_JW_MAX_DEPTH] = { [0 ... 2 * ST_JW_MAX_DEPTH - 1] = ' ' };
-
-    put_char(w, '\n');
-    put(w, spaces, 2 * (size_t) w->depth);
+    put(w, comma_indent + 1, 1 + 2 * (size_t) w->depth);
 }
 
 /* json-c's escaping: the two JSON specials, the usual short forms, any
@@ -66,11 +70,35 @@ put_indent(struct st_jw *w)
  * (the terminating NUL among them). */
 static const bool stops[256] = { [0 ... 0x1f] = true, ['"'] = true, ['\\'] = true };
 
+/* Room for @n more bytes in the buffer (@n at most its size). */
+static char *
+reserve(struct st_jw *w, size_t n)
+{
+    if (n > sizeof w->buf - w->len)
+        flush(w);
+    return w->buf + w->len;
+}
+
 static void
 put_string(struct st_jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    const char *end = s;
 
+    while (!stops[(unsigned char) *end])
+        end++;
+    /* Nothing to escape (paths, formats: nearly every string): the
+     * quotes and the text in one reservation. */
+    if (!*end && (size_t) (end - s) + 2 <= sizeof w->buf) {
+        size_t n = (size_t) (end - s);
+        char *p = reserve(w, n + 2);
+
+        p[0] = '"';
+        memcpy(p + 1, s, n);
+        p[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
     put_char(w, '"');
     for (;;) {
         const char *run = s;
@@ -102,15 +130,6 @@ put_string(struct st_jw *w, const char *s)
     put_char(w, '"');
 }
 
-/* Room for @n more bytes in the buffer (@n at most its size). */
-static char *
-reserve(struct st_jw *w, size_t n)
-{
-    if (n > sizeof w->buf - w->len)
-        flush(w);
-    return w->buf + w->len;
-}
-
 /* What goes before a value: nothing at the top; inside a container a
  * comma unless first, the indent and the key.  A key that needs no
  * escaping (all of strata's) is copied with the rest in one go: this
@@ -119,26 +138,29 @@ reserve(struct st_jw *w, size_t n)
 static void
 item(struct st_jw *w, const char *key)
 {
-    size_t klen = 0, n;
+    size_t klen = 0, lead, n;
     char *p;
 
     if (w->depth == 0)
         return;
     if (key) {
-        for (const char *k = key; *k; k++)
-            if (stops[(unsigned char) *k])
-                goto slow;
-        klen = strlen(key);
+        /* One pass finds both the length and whether the key needs
+         * escaping: the terminating NUL is among the stops. */
+        const char *k = key;
+
+        while (!stops[(unsigned char) *k])
+            k++;
+        if (*k)
+            goto slow;
+        klen = (size_t) (k - key);
     }
-    n = 2 + 2 * (size_t) w->depth + (key ? klen + 4 : 0);
+    lead = 2 + 2 * (size_t) w->depth - w->first;   /* [comma] newline indent */
+    n = lead + (key ? klen + 4 : 0);
     if (n > sizeof w->buf)
         goto slow;
     p = reserve(w, n);
-    if (!w->first)
-        *p++ = ',';
-    *p++ = '\n';
-    memset(p, ' ', 2 * (size_t) w->depth);
-    p += 2 * (size_t) w->depth;
+    memcpy(p, comma_indent + w->first, lead);
+    p += lead;
     if (key) {
         *p++ = '"';
         memcpy(p, key, klen);
@@ -211,6 +233,13 @@ st_jw_string(struct st_jw *w, const char *key, const char *s)
     put_string(w, s);
 }
 
+/* "00" to "99": digits are written two at a time, which halves the
+ * divisions (eight numbers per layer in 'chain show'). */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 void
 st_jw_int(struct st_jw *w, const char *key, int64_t v)
 {
@@ -220,10 +249,17 @@ st_jw_int(struct st_jw *w, const char *key, int64_t v)
     size_t n;
 
     item(w, key);
-    do {
-        *--p = (char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * u, 2);
+    } else {
+        *--p = (char) ('0' + u);
+    }
     if (v < 0)
         *--p = '-';
     n = (size_t) (digits + sizeof digits - p);
