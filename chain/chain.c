@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -331,7 +332,11 @@ close_done_fds(struct walk_ctx *ctx)
 
         while (j + 1 < ctx->n_done_fds && ctx->done_fds[j + 1] == ctx->done_fds[j] + 1)
             j++;
-        if (j > i && close_range((unsigned) ctx->done_fds[i], (unsigned) ctx->done_fds[j], 0) == 0) {
+        /* The raw syscall: musl, which the front end is built with
+         * (cli/front.c), has no close_range() wrapper.  On a kernel
+         * without it (before 5.9) this fails and close() does it. */
+        if (j > i && syscall(SYS_close_range, (unsigned) ctx->done_fds[i],
+                             (unsigned) ctx->done_fds[j], 0u) == 0) {
             i = j + 1;
             continue;
         }
