@@ -204,11 +204,12 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
     /* Up to the highest unknown bit only: most images have none, and 64
      * idle turns per layer showed in a deep walk's profile. */
     for (unsigned bit = 0; bit < 64 && unknown >> bit; bit++) {
+        char buf[ST_QCOW2_FEATURE_NAME_LEN + 1];
         const char *name;
 
         if (!(unknown & (UINT64_C(1) << bit)))
             continue;
-        name = st_qcow2_incompat_name(h, bit);
+        name = st_qcow2_incompat_name(h, bit, buf);
         if (name)
             add_fault(chain, l, ST_FAULT_UNKNOWN_FEATURE, "'%s' uses unknown incompatible feature bit %u ('%s')",
                       l->path, bit, name);
@@ -411,8 +412,8 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     l->qcow2_version = h.version;
     l->virtual_size = h.virtual_size;
     l->cluster_size = h.cluster_size;
-    l->backing = h.backing ? chain_strdup(chain, h.backing) : NULL;
-    l->backing_format = h.backing_format ? chain_strdup(chain, h.backing_format) : NULL;
+    l->backing = st_qcow2_backing(&h) ? chain_strdup(chain, h.backing) : NULL;
+    l->backing_format = st_qcow2_backing_format(&h) ? chain_strdup(chain, h.backing_format) : NULL;
     feature_faults(chain, l, &h);
     if (!opts->skip_allocation) {
         if (st_qcow2_alloc_read(fd, &h, l->file_size, &ctx->scratch, &a, &err)) {

@@ -17,7 +17,6 @@
 #include "chain/qcow2.h"
 
 enum {
-    FEATURE_ROW_LEN = 48,
     EXTL2_MIN_CLUSTER_BITS = 14,        /* QEMU: extended L2 needs >= 16 KiB */
     MAX_REFCOUNT_ORDER = 6,
 };
@@ -111,11 +110,12 @@ st_qcow2_header_clear(struct st_qcow2_header *hdr)
 {
     if (!hdr)
         return;
-    free(hdr->backing);
-    free(hdr->backing_format);
     free(hdr->data_file);
-    free(hdr->features);
-    memset(hdr, 0, sizeof(*hdr));
+    hdr->data_file = NULL;
+    hdr->backing[0] = '\0';
+    hdr->has_backing_format = false;
+    hdr->features = NULL;
+    hdr->n_features = 0;
 }
 
 /* A NUL-terminated copy of a field that may hold a NUL earlier: QEMU
@@ -124,6 +124,16 @@ static char *
 copy_string(const unsigned char *p, size_t n)
 {
     return st_xstrndup((const char *) p, strnlen((const char *) p, n));
+}
+
+/* The same into @out, which has room for @n bytes and a NUL. */
+static void
+copy_string_to(char *out, const unsigned char *p, size_t n)
+{
+    size_t k = strnlen((const char *) p, n);
+
+    memcpy(out, p, k);
+    out[k] = '\0';
 }
 
 /* The fixed part: magic to header_length; the limits are QEMU's
@@ -277,7 +287,7 @@ parse_backing(const unsigned char *p, size_t len, uint64_t file_size,
         return false;
     }
     if (h->backing_size > 0 && p[h->backing_offset] != '\0')
-        h->backing = copy_string(p + h->backing_offset, h->backing_size);
+        copy_string_to(h->backing, p + h->backing_offset, h->backing_size);
     return true;
 }
 
@@ -292,32 +302,18 @@ parse_extension(uint32_t type, const unsigned char *d, uint32_t n,
                          n, ST_QCOW2_MAX_FORMAT_LEN);
             return false;
         }
-        free(h->backing_format);
-        h->backing_format = copy_string(d, n);
+        copy_string_to(h->backing_format, d, n);
+        h->has_backing_format = true;
         return true;
     case ST_QCOW2_EXT_DATA_FILE:
         free(h->data_file);
         h->data_file = copy_string(d, n);
         return true;
-    case ST_QCOW2_EXT_FEATURE_TABLE: {
-        size_t rows = n / FEATURE_ROW_LEN;
-
-        free(h->features);
-        /* Not calloc(): the loop below writes every byte of every row,
-         * and calloc() (which glibc serves without its per-thread cache)
-         * with its clearing was some 40% of the parse. */
-        h->features = st_xreallocarray(NULL, rows ? rows : 1, sizeof(*h->features));
-        h->n_features = rows;
-        for (size_t i = 0; i < rows; i++) {
-            const unsigned char *r = d + i * FEATURE_ROW_LEN;
-
-            h->features[i].type = r[0];
-            h->features[i].bit = r[1];
-            memcpy(h->features[i].name, r + 2, 46);
-            h->features[i].name[46] = '\0';
-        }
+    case ST_QCOW2_EXT_FEATURE_TABLE:
+        /* Only read when a bit needs its name (st_qcow2_incompat_name()). */
+        h->features = d;
+        h->n_features = n / ST_QCOW2_FEATURE_ROW_LEN;
         return true;
-    }
     default:
         return true;        /* bitmaps, encryption...: not needed here */
     }
@@ -384,15 +380,21 @@ st_qcow2_parse(const void *buf, size_t len, uint64_t file_size,
 }
 
 const char *
-st_qcow2_incompat_name(const struct st_qcow2_header *hdr, unsigned bit)
+st_qcow2_incompat_name(const struct st_qcow2_header *hdr, unsigned bit,
+                       char name[ST_QCOW2_FEATURE_NAME_LEN + 1])
 {
     static const char *const known[] = {
         "dirty bit", "corrupt bit", "external data file", "compression type", "extended L2 entries",
     };
 
-    for (size_t i = 0; i < hdr->n_features; i++)
-        if (hdr->features[i].type == 0 && hdr->features[i].bit == bit && hdr->features[i].name[0])
-            return hdr->features[i].name;
+    for (size_t i = 0; i < hdr->n_features; i++) {
+        const unsigned char *r = hdr->features + i * ST_QCOW2_FEATURE_ROW_LEN;
+
+        if (r[0] == 0 && r[1] == bit && r[2] != '\0') {
+            copy_string_to(name, r + 2, ST_QCOW2_FEATURE_NAME_LEN);
+            return name;
+        }
+    }
     if (bit < sizeof(known) / sizeof(known[0]))
         return known[bit];
     return NULL;

@@ -41,12 +41,9 @@ enum {
     ST_QCOW2_EXT_DATA_FILE = 0x44415441,
 };
 
-/* One row of the feature name table extension. */
-struct st_qcow2_feature {
-    uint8_t type;               /* 0 incompatible, 1 compatible, 2 autoclear */
-    uint8_t bit;
-    char name[47];              /* NUL-terminated copy of the 46-byte field */
-};
+/* The feature name table extension: rows of a type (0 incompatible, 1
+ * compatible, 2 autoclear), a bit number and a 46-byte name. */
+enum { ST_QCOW2_FEATURE_ROW_LEN = 48, ST_QCOW2_FEATURE_NAME_LEN = 46 };
 
 struct st_qcow2_header {
     uint32_t version;           /* 2 or 3 */
@@ -64,12 +61,32 @@ struct st_qcow2_header {
     uint8_t compression_type;   /* 0 zlib, 1 zstd */
     uint64_t backing_offset;    /* 0: no backing file */
     uint32_t backing_size;
-    char *backing;              /* owned; NULL when none (or empty, as QEMU) */
-    char *backing_format;       /* owned; from the extension, or NULL */
+    /* The backing name and format are copied here, not allocated: a
+     * chain walk parses a header per layer, and with musl (the front
+     * end, cli/front.c) each malloc()/free() pair cost two syscalls. */
+    char backing[ST_QCOW2_MAX_BACKING_LEN + 1];  /* "" when none (or empty, as QEMU) */
+    bool has_backing_format;                     /* the extension is there */
+    char backing_format[ST_QCOW2_MAX_FORMAT_LEN + 1];
     char *data_file;            /* owned; external data file name, or NULL */
-    struct st_qcow2_feature *features; /* owned; the feature name table */
-    size_t n_features;
+    /* The feature name table: borrowed from the buffer given to
+     * st_qcow2_parse(), and valid as long as it is. */
+    const unsigned char *features;
+    size_t n_features;          /* rows */
 };
+
+/* The backing name, or NULL when there is none. */
+static inline const char *
+st_qcow2_backing(const struct st_qcow2_header *hdr)
+{
+    return hdr->backing[0] ? hdr->backing : NULL;
+}
+
+/* The backing format recorded, or NULL when there is no extension. */
+static inline const char *
+st_qcow2_backing_format(const struct st_qcow2_header *hdr)
+{
+    return hdr->has_backing_format ? hdr->backing_format : NULL;
+}
 
 /* Bytes to hand to st_qcow2_parse() so that it sees every field it
  * reads: the first cluster (QEMU reads the extensions and the backing
@@ -111,7 +128,8 @@ bool st_qcow2_has_magic(const void *buf, size_t len);
  * @buf: the start of the file (the first cluster, or all of a shorter file)
  * @len: bytes in @buf
  * @file_size: size of the whole file, to bound table offsets
- * @hdr: filled on success (free its strings with st_qcow2_header_clear())
+ * @hdr: filled on success (free it with st_qcow2_header_clear()); its
+ *   feature table points into @buf
  * @errp: ST_E_QCOW2 with a message that names the bad field
  *
  * Parse and check a header.  Unknown incompatible features, the dirty
@@ -123,9 +141,11 @@ bool st_qcow2_parse(const void *buf, size_t len, uint64_t file_size,
 
 void st_qcow2_header_clear(struct st_qcow2_header *hdr);
 
-/* Name of an incompatible feature bit: the file's own table first,
- * then the bits this program knows; NULL when unnamed.  Borrowed. */
-const char *st_qcow2_incompat_name(const struct st_qcow2_header *hdr, unsigned bit);
+/* Name of an incompatible feature bit: the file's own table first (copied
+ * into @name; the buffer parsed must still be there), then the bits this
+ * program knows; NULL when unnamed. */
+const char *st_qcow2_incompat_name(const struct st_qcow2_header *hdr, unsigned bit,
+                                   char name[ST_QCOW2_FEATURE_NAME_LEN + 1]);
 
 /* Buffers reused from one image to the next: a chain walk would
  * otherwise allocate, fault in and give back two clusters per layer. */

@@ -35,10 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ok2 = st_qcow2_parse(data, span, size, &h2, &err2);
     if (ok != ok2)
         abort();
-    if (ok && ((h.backing == NULL) != (h2.backing == NULL) ||
-               (h.backing && strcmp(h.backing, h2.backing) != 0) ||
-               (h.backing_format == NULL) != (h2.backing_format == NULL) ||
-               (h.backing_format && strcmp(h.backing_format, h2.backing_format) != 0) ||
+    if (ok && (strcmp(h.backing, h2.backing) != 0 ||
+               h.has_backing_format != h2.has_backing_format ||
+               strcmp(h.backing_format, h2.backing_format) != 0 ||
                h.n_features != h2.n_features))
         abort();
     if (ok2)
@@ -46,14 +45,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st_error_free(err2);
     if (ok) {
         /* What the parser accepted must be self-consistent. */
-        if (h.backing && strlen(h.backing) > ST_QCOW2_MAX_BACKING_LEN)
+        if (strnlen(h.backing, sizeof h.backing) > ST_QCOW2_MAX_BACKING_LEN)
             abort();
-        if (h.backing_format && strlen(h.backing_format) > ST_QCOW2_MAX_FORMAT_LEN)
+        if (h.has_backing_format && strnlen(h.backing_format, sizeof h.backing_format) > ST_QCOW2_MAX_FORMAT_LEN)
             abort();
         if (h.cluster_size < 512 || h.cluster_size > 2 * 1024 * 1024)
             abort();
-        for (unsigned bit = 0; bit < 64; bit++)
-            (void) st_qcow2_incompat_name(&h, bit);
+        for (unsigned bit = 0; bit < 64; bit++) {
+            char name[ST_QCOW2_FEATURE_NAME_LEN + 1];
+            const char *n = st_qcow2_incompat_name(&h, bit, name);
+
+            if (n && strlen(n) > ST_QCOW2_FEATURE_NAME_LEN)
+                abort();
+        }
         st_qcow2_header_clear(&h);
     } else if (!err || !err->msg || !*err->msg) {
         abort();

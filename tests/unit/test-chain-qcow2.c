@@ -676,7 +676,8 @@ test_parse_from_bytes(void **state)
     assert_true(st_qcow2_parse(buf, sizeof(buf), sizeof(buf), &h, NULL));
     assert_int_equal(h.version, 2);
     assert_int_equal(h.cluster_size, 65536);
-    assert_null(h.backing);
+    assert_null(st_qcow2_backing(&h));
+    assert_null(st_qcow2_backing_format(&h));
     st_qcow2_header_clear(&h);
     assert_int_equal(st_qcow2_first_cluster_len(buf, sizeof(buf)), 65536);
     /* A file shorter than the header it claims. */
