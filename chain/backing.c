@@ -22,36 +22,62 @@ st_backing_has_protocol(const char *s)
     return s[n] == ':';
 }
 
-char *
-st_backing_resolve(const char *overlay, const char *backing, struct st_error **errp)
+bool
+st_backing_locate(const char *overlay, const char *backing, const char **dir, size_t *dir_len,
+                  bool *add_slash, struct st_error **errp)
 {
-    CLEANUP_FREE char *dir = NULL;
+    size_t n;
+    const char *d;
 
     if (backing[0] == '\0') {
         st_error_set(errp, ST_E_CHAIN, "'%s' names an empty backing file", overlay);
         st_error_set_path(errp, overlay);
-        return NULL;
+        return false;
     }
     if (strncmp(backing, "json:", 5) == 0) {
         st_error_set(errp, ST_E_CHAIN, "backing string '%s' is a json: option set, which strata does not follow",
                      backing);
         st_error_set_path(errp, overlay);
         st_error_hint(errp, "rewrite the backing file of '%s' as a path with 'qemu-img rebase -u'", overlay);
-        return NULL;
+        return false;
     }
     if (st_backing_has_protocol(backing)) {
-        size_t n = strcspn(backing, ":");
+        size_t k = strcspn(backing, ":");
 
         st_error_set(errp, ST_E_CHAIN, "backing string '%s' uses protocol '%.*s:', which strata does not follow",
-                     backing, (int) n, backing);
+                     backing, (int) k, backing);
         st_error_set_path(errp, overlay);
         st_error_hint(errp, "rewrite the backing file of '%s' as a path with 'qemu-img rebase -u'", overlay);
-        return NULL;
+        return false;
     }
+    *dir = overlay;
+    *dir_len = 0;
+    *add_slash = false;
     if (backing[0] == '/')
-        return st_xstrdup(backing);
-    dir = st_path_dirname(overlay);
-    if (strcmp(dir, ".") == 0)
-        return st_xstrdup(backing);
-    return st_path_join(dir, backing);
+        return true;
+    d = st_path_dirname_span(overlay, &n);
+    if (n == 1 && d[0] == '.')
+        return true;
+    *dir = d;
+    *dir_len = n;
+    *add_slash = d[n - 1] != '/';
+    return true;
+}
+
+char *
+st_backing_resolve(const char *overlay, const char *backing, struct st_error **errp)
+{
+    const char *dir;
+    size_t n, m = strlen(backing) + 1;
+    bool slash;
+    char *out;
+
+    if (!st_backing_locate(overlay, backing, &dir, &n, &slash, errp))
+        return NULL;
+    out = st_xmalloc(n + slash + m);
+    memcpy(out, dir, n);
+    if (slash)
+        out[n] = '/';
+    memcpy(out + n + slash, backing, m);
+    return out;
 }

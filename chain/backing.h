@@ -3,6 +3,9 @@
 #ifndef ST_CHAIN_BACKING_H
 #define ST_CHAIN_BACKING_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "common/error.h"
 
 /**
@@ -21,6 +24,13 @@
  * Returns: an owned path, or NULL with @errp set.
  */
 char *st_backing_resolve(const char *overlay, const char *backing, struct st_error **errp);
+
+/* st_backing_resolve() without the copy, for a caller that keeps the
+ * result its own way (the chain walk: no malloc() per layer): the
+ * result is *@dir_len bytes at *@dir, then a '/' if @add_slash, then
+ * @backing; *@dir_len is 0 when it is @backing alone. */
+bool st_backing_locate(const char *overlay, const char *backing, const char **dir,
+                       size_t *dir_len, bool *add_slash, struct st_error **errp);
 
 /* True when QEMU would read @s as "protocol:rest": a ':' before any
  * '/' (QEMU's path_has_protocol() on POSIX). */

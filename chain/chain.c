@@ -369,6 +369,15 @@ walk_ctx_clear(struct walk_ctx *ctx)
 }
 #define CLEANUP_WALK_CTX ST_CLEANUP(walk_ctx_clear)
 
+/* Open a layer's file, close-on-exec.  The openat syscall itself: musl's
+ * open() follows an O_CLOEXEC open with an fcntl() for kernels older
+ * than 2.6.23, a syscall per layer for the front end (cli/front.c). */
+static int
+open_layer(const char *path)
+{
+    return (int) syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
 /* Read a qcow2 layer.  Returns false when the walk cannot go below it. */
 static bool
 read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
@@ -523,15 +532,25 @@ next_step(struct st_chain *chain, struct st_layer *l, const struct st_chain_opts
           char **pathp, const char **formatp)
 {
     CLEANUP_ERROR struct st_error *err = NULL;
-    CLEANUP_FREE char *resolved = NULL;
+    const char *dir;
+    size_t dir_len, m;
+    bool slash;
+    char *out;
 
     if (!l->backing)
         return false;
-    if (!(resolved = st_backing_resolve(l->path, l->backing, &err))) {
+    if (!st_backing_locate(l->path, l->backing, &dir, &dir_len, &slash, &err)) {
         add_fault(chain, l, ST_FAULT_UNSUPPORTED_BACKING, "'%s': %s", l->path, err->msg);
         return false;
     }
-    l->backing_resolved = chain_strdup(chain, resolved);
+    /* st_backing_resolve()'s path, made among the chain's strings. */
+    m = strlen(l->backing) + 1;
+    out = chain_alloc(chain, dir_len + slash + m);
+    memcpy(out, dir, dir_len);
+    if (slash)
+        out[dir_len] = '/';
+    memcpy(out + dir_len + slash, l->backing, m);
+    l->backing_resolved = out;
     if (l->backing_format) {
         *formatp = l->backing_format;
     } else if (opts->backing_format) {
@@ -586,10 +605,10 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
                       max_depth, prev->path);
             break;
         }
-        if ((fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 && errno == EMFILE &&
+        if ((fd = open_layer(cur)) < 0 && errno == EMFILE &&
             ctx.n_done_fds) {
             close_done_fds(&ctx);
-            fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            fd = open_layer(cur);
         }
         if (fd >= 0 && fstat(fd, &st) < 0) {
             int e = errno;

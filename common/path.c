@@ -37,19 +37,29 @@ st_path_join(const char *dir, const char *name)
     return out;
 }
 
-char *
-st_path_dirname(const char *path)
+const char *
+st_path_dirname_span(const char *path, size_t *len)
 {
     const char *slash = strrchr(path, '/');
 
-    if (!slash)
-        return st_xstrdup(".");
+    if (!slash) {
+        *len = 1;
+        return ".";
+    }
     /* Drop repeated slashes before the last component. */
     while (slash > path && slash[-1] == '/')
         slash--;
-    if (slash == path)
-        return st_xstrdup("/");
-    return st_xstrndup(path, (size_t) (slash - path));
+    *len = slash == path ? 1 : (size_t) (slash - path);
+    return path;
+}
+
+char *
+st_path_dirname(const char *path)
+{
+    size_t n;
+    const char *dir = st_path_dirname_span(path, &n);
+
+    return st_xstrndup(dir, n);
 }
 
 char *

@@ -15,6 +15,9 @@
 char *st_path_join(const char *dir, const char *name);
 /* Directory part as dirname(3) gives it ("." for a bare name); owned. */
 char *st_path_dirname(const char *path);
+/* The same without a copy: *@len bytes at the returned pointer (into
+ * @path, or a static "." for a bare name). */
+const char *st_path_dirname_span(const char *path, size_t *len);
 /* Last component (after the last '/'); owned. */
 char *st_path_basename(const char *path);
 /* Absolute form of @path (relative to the cwd), without resolving
