@@ -19,8 +19,8 @@
     "[--no-allocation]"
 #define CLI_CHAIN_SUMMARY "show or check a backing chain read from the image headers"
 
-/* What cli_chain_run() returns when the domain form applies and no
- * @domain_form was given: the front end then hands over to the engine. */
+/* What cli_chain_run() returns to the front end (no @domain_form) for
+ * what the engine must do: the domain form, and a chain with faults. */
 enum { CLI_CHAIN_NEEDS_ENGINE = 3 };
 
 /* Which snapshot has a layer as its point in time (domain form only). */
@@ -45,8 +45,9 @@ struct cli_chain_args {
 typedef int (*cli_chain_domain_fn)(struct cli *cli, const struct st_store *store,
                                    struct cli_chain_args *a, bool check, struct st_error **errp);
 
-/* 'chain ARGS...' (argv[0] is "chain"): 0, 2, -1, or
- * CLI_CHAIN_NEEDS_ENGINE when @domain_form is NULL and needed. */
+/* 'chain ARGS...' (argv[0] is "chain"): 0, 2 or -1.  With @domain_form
+ * NULL (the front end): 0 (help, or a chain without faults, printed),
+ * -1, or CLI_CHAIN_NEEDS_ENGINE with nothing printed. */
 int cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain_form,
                   struct st_error **errp);
 

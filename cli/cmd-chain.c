@@ -219,6 +219,10 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_
         return domain_form ? domain_form(cli, store, &a, check, errp) : CLI_CHAIN_NEEDS_ENGINE;
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
+    /* The front end says only what it says exactly as the engine would:
+     * fault messages carry strerror() text, and musl's differs. */
+    if (!domain_form && chain->n_faults)
+        return CLI_CHAIN_NEEDS_ENGINE;
     if (cli->json) {
         struct st_jw w;
 

@@ -11,10 +11,12 @@
  * cannot be static: it loads libxml2, libnbd, json-c and libcrypto on
  * first use (lazy/), which a static glibc program cannot do safely.
  *
- * The front end takes the in-process path only for command lines it
- * reads exactly as the engine would (cli_extract_globals(): exact
- * spellings of the global options); anything else, --help included, goes
- * to the engine, which has the whole command table and all the errors. */
+ * The front end prints only what it says exactly as the engine would: a
+ * chain without faults, for a command line it reads exactly as the
+ * engine does (cli_extract_globals(): exact spellings of the global
+ * options).  Anything else goes to the engine, which has the whole
+ * command table, the errors, and glibc's strerror() text (the front end
+ * may be built with musl, whose messages differ). */
 #include "config.h"
 
 #include <errno.h>
@@ -94,9 +96,14 @@ main(int argc, char **argv)
         return run_engine(orig, cli.json);
     if (!cli_begin(&cli, &state_dir, &run_dir))
         return 1;
+    /* The front end prints a clean chain (or the command's help) and
+     * nothing else: errors, faults and their debug lines are the
+     * engine's to say, with glibc's strerror() text, so that 'strata'
+     * says exactly what strata-engine says. */
+    st_verbose = 0;
     status = cli_chain_run(&cli, argc - 1, argv + 1, NULL, &err);
     fclose(cli.out);
-    if (status == CLI_CHAIN_NEEDS_ENGINE) {
+    if (status < 0 || status == CLI_CHAIN_NEEDS_ENGINE) {
         free(cli.out_buf);
         return run_engine(orig, cli.json);
     }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # group: quick cli
-# 'strata' is a static front end (cli/front.c) that runs 'chain show|check
-# FILE' itself and execs strata-engine for everything else.  Checked:
-# it is static and links none of the lazily loaded libraries; for every
-# kind of command line it prints and exits exactly as the engine does;
-# without the engine beside it, 'chain show FILE' still works and any
-# other command fails with a clear error.
+# 'strata' is a static front end (cli/front.c) that prints 'chain
+# show|check FILE' of a chain without faults itself and execs
+# strata-engine for everything else.  Checked: it is static and links
+# none of the lazily loaded libraries; for every kind of command line it
+# prints and exits exactly as the engine does; without the engine beside
+# it, a clean chain still shows, and anything else (other commands,
+# faults, errors) fails with a clear error.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
 requires qemu-img --version
@@ -77,19 +78,26 @@ assert_eq "$(same)" 1
 assert_eq "$(same --json no-such-command)" 1
 grep -q '"web"' <("$front" "${s[@]}" --json list) || fail "the engine did not get --state-dir"
 
-# Without the engine beside it.
+# Without the engine beside it: what the front end does itself works,
+# what it hands over fails clearly.
 mkdir "$dir/alone"
 cp "$front" "$dir/alone/strata"
 "$dir/alone/strata" --json chain show "$dir/top.qcow2" | jq -e '.layers | length == 2' >/dev/null ||
-    fail "chain show FILE needs the engine"
-rc=0
-"$dir/alone/strata" --json "${s[@]}" list >"$dir/out" 2>"$dir/err" || rc=$?
-assert_eq "$rc" 1 "exit status without the engine"
-assert_contains "$(cat "$dir/err")" "cannot run the strata engine '$dir/alone/strata-engine'"
+    fail "chain show of a clean chain needs the engine"
+"$dir/alone/strata" chain check "$dir/top.qcow2" | grep -q "2 layers, no faults" ||
+    fail "chain check of a clean chain needs the engine"
+"$dir/alone/strata" chain --help | grep -q '^usage: strata chain' || fail "chain --help needs the engine"
+handed() {   # handed ARGS...: the front end gave this to the (missing) engine
+    local rc=0
+    "$dir/alone/strata" "$@" >"$dir/out" 2>"$dir/err" || rc=$?
+    assert_eq "$rc" 1 "exit status of '$*' without the engine"
+    assert_contains "$(cat "$dir/err")" "cannot run the strata engine '$dir/alone/strata-engine'"
+}
+handed --json "${s[@]}" list
 assert_contains "$(cat "$dir/err")" "hint: strata-engine is built and must be installed beside strata"
 assert_json "$dir/out" '.error.code == "not-found" and .error.errno == "ENOENT"'
-rc=0
-"$dir/alone/strata" "${s[@]}" chain show web >/dev/null 2>"$dir/err" || rc=$?
-assert_eq "$rc" 1 "the domain form without the engine"
-assert_contains "$(cat "$dir/err")" "cannot run the strata engine"
+handed "${s[@]}" chain show web
+handed chain check "$dir/nofmt.qcow2"
+handed chain show "$dir/missing.qcow2"
+handed chain show
 echo "front end ok"
