@@ -22,6 +22,31 @@ flush(struct st_jw *w)
     w->len = 0;
 }
 
+/* memcpy() for the short runs JSON is made of (keys, indents, paths,
+ * digits): fixed-size moves the compiler inlines, where a call cost as
+ * much as the copy, and with musl (the front end, cli/front.c) is a
+ * rep movs, slow to start.  Overlapping moves cover the odd lengths. */
+static void
+copy(char *d, const char *s, size_t n)
+{
+    if (n > 64) {
+        memcpy(d, s, n);
+    } else if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            memcpy(d + i, s + i, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
 static void
 put(struct st_jw *w, const char *p, size_t n)
 {
@@ -32,7 +57,7 @@ put(struct st_jw *w, const char *p, size_t n)
             return;
         }
     }
-    memcpy(w->buf + w->len, p, n);
+    copy(w->buf + w->len, p, n);
     w->len += n;
 }
 
@@ -94,7 +119,7 @@ put_string(struct st_jw *w, const char *s)
         char *p = reserve(w, n + 2);
 
         p[0] = '"';
-        memcpy(p + 1, s, n);
+        copy(p + 1, s, n);
         p[n + 1] = '"';
         w->len += n + 2;
         return;
@@ -159,11 +184,11 @@ item(struct st_jw *w, const char *key)
     if (n > sizeof w->buf)
         goto slow;
     p = reserve(w, n);
-    memcpy(p, comma_indent + w->first, lead);
+    copy(p, comma_indent + w->first, lead);
     p += lead;
     if (key) {
         *p++ = '"';
-        memcpy(p, key, klen);
+        copy(p, key, klen);
         p += klen;
         *p++ = '"';
         *p++ = ':';
@@ -264,7 +289,7 @@ st_jw_int(struct st_jw *w, const char *key, int64_t v)
         *--p = '-';
     n = (size_t) (digits + sizeof digits - p);
     out = reserve(w, n);
-    memcpy(out, p, n);
+    copy(out, p, n);
     w->len += n;
 }
 

@@ -162,6 +162,40 @@ test_every_byte_escaped_alike(void **state)
     same(&s, w, o);
 }
 
+/* Keys and strings of every length up to past the writer's short-copy
+ * cases (0..64 bytes copied by fixed-size moves), at several depths,
+ * each a different text so that a byte copied from the wrong place
+ * shows. */
+static void
+test_every_length(void **state)
+{
+    struct sink s;
+    struct st_jw *w = sink_open(&s);
+    struct json_object *o = json_object_new_object(), *inner = json_object_new_object();
+    char text[160];
+
+    (void) state;
+    st_jw_object(w, NULL);
+    for (int depth = 0; depth < 2; depth++) {
+        struct json_object *to = depth ? inner : o;
+
+        if (depth)
+            st_jw_object(w, "inner");
+        for (size_t n = 0; n < sizeof text - 1; n++) {
+            for (size_t i = 0; i < n; i++)
+                text[i] = (char) ('A' + (i * 7 + n + (size_t) depth) % 57);
+            text[n] = '\0';
+            st_jw_string(w, text, text + n / 2);
+            json_object_object_add(to, text, json_object_new_string(text + n / 2));
+        }
+        if (depth)
+            st_jw_end(w);
+    }
+    json_object_object_add(o, "inner", inner);
+    st_jw_end(w);
+    same(&s, w, o);
+}
+
 /* Documents larger than the writer's buffer, and strings larger than it,
  * come out whole. */
 static void
@@ -202,6 +236,7 @@ main(void)
         cmocka_unit_test(test_empty_containers),
         cmocka_unit_test(test_every_byte_escaped_alike),
         cmocka_unit_test(test_larger_than_buffer),
+        cmocka_unit_test(test_every_length),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
