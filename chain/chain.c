@@ -230,6 +230,8 @@ feature_faults(struct st_chain *chain, struct st_layer *l, const struct st_qcow2
  * was one per layer (a syscall costs microseconds on a VM). */
 enum { DONE_FDS = 128 };
 
+enum { SEEN_BITS = 4096 };      /* 512 bytes: an eighth of a page */
+
 /* What the walk reuses from layer to layer: buffers (allocating and
  * faulting in fresh clusters per layer was most of the cost of a deep
  * chain), the current directory, the files seen (for loops) and the
@@ -239,56 +241,31 @@ struct walk_ctx {
     size_t head_len;
     struct st_qcow2_scratch scratch;
     char *cwd;                  /* owned, or NULL */
-    struct file_id *seen;       /* owned; open-addressing set of the layers' files */
-    size_t seen_cap;            /* a power of two, or 0 */
-    size_t seen_n;
+    uint64_t seen[SEEN_BITS / 64];  /* filter of the layers' files (seen_before()) */
     int done_fds[DONE_FDS];     /* owned; read layers' files, closed in batches */
     size_t n_done_fds;
 };
 
-/* Loop detection: the files already in the chain, by device and inode.
- * A set, because comparing each layer with every one above it was
- * quadratic: a tenth of the instructions of a 256-deep walk. */
-struct file_id {
-    dev_t dev;
-    ino_t ino;
-    bool used;
-};
-
-static size_t
-file_id_slot(const struct walk_ctx *ctx, dev_t dev, ino_t ino)
+/* Whether the file @dev/@ino is a layer of @chain already (a loop); if
+ * not, it is noted.  The filter (SEEN_BITS bits, one per hash of a file)
+ * says "no" for nearly every new file at once; only when its bit is set
+ * are the layers compared one by one.  Comparing every layer each time
+ * was quadratic (a tenth of a 256-deep walk's instructions); a hash set
+ * of the files grew to 6 pages there, each a page fault (~11 us here). */
+static bool
+seen_before(struct walk_ctx *ctx, const struct st_chain *chain, dev_t dev, ino_t ino)
 {
     uint64_t h = ((uint64_t) ino * UINT64_C(0x9e3779b97f4a7c15)) ^ (uint64_t) dev;
-    size_t i = (size_t) (h ^ (h >> 29)) & (ctx->seen_cap - 1);
+    size_t bit = (size_t) (h ^ (h >> 29)) % SEEN_BITS;
 
-    while (ctx->seen[i].used && (ctx->seen[i].dev != dev || ctx->seen[i].ino != ino))
-        i = (i + 1) & (ctx->seen_cap - 1);
-    return i;
-}
-
-/* Add the file to the set; false if it was there already (a loop). */
-static bool
-seen_add(struct walk_ctx *ctx, dev_t dev, ino_t ino)
-{
-    size_t i;
-
-    if (2 * (ctx->seen_n + 1) > ctx->seen_cap) {
-        struct file_id *old = ctx->seen;
-        size_t old_cap = ctx->seen_cap;
-
-        ctx->seen_cap = old_cap ? 2 * old_cap : 64;
-        ctx->seen = st_xcalloc(ctx->seen_cap, sizeof *ctx->seen);
-        for (size_t j = 0; j < old_cap; j++)
-            if (old[j].used)
-                ctx->seen[file_id_slot(ctx, old[j].dev, old[j].ino)] = old[j];
-        free(old);
+    if (ctx->seen[bit / 64] & (UINT64_C(1) << (bit % 64))) {
+        for (size_t i = 0; i < chain->n_layers; i++)
+            if (chain->layers[i].exists && chain->layers[i].dev == dev &&
+                chain->layers[i].ino == ino)
+                return true;
     }
-    i = file_id_slot(ctx, dev, ino);
-    if (ctx->seen[i].used)
-        return false;
-    ctx->seen[i] = (struct file_id) { dev, ino, true };
-    ctx->seen_n++;
-    return true;
+    ctx->seen[bit / 64] |= UINT64_C(1) << (bit % 64);
+    return false;
 }
 
 enum { HEAD_READ = 4096 };  /* holds the header, extensions and backing name of most images */
@@ -364,7 +341,6 @@ walk_ctx_clear(struct walk_ctx *ctx)
     close_done_fds(ctx);
     free(ctx->head);
     free(ctx->cwd);
-    free(ctx->seen);
     st_qcow2_scratch_clear(&ctx->scratch);
 }
 #define CLEANUP_WALK_CTX ST_CLEANUP(walk_ctx_clear)
@@ -483,20 +459,26 @@ read_raw(struct st_chain *chain, struct st_layer *l, int fd, const struct st_cha
     l->has_alloc = true;
 }
 
+enum { RESERVE_LAYERS = 1024 };   /* the default max depth */
+
 /* @path is the chain's already (see st_chain_load()). */
 static struct st_layer *
-new_layer(struct st_chain *chain, char *path, const char *format, struct walk_ctx *ctx)
+new_layer(struct st_chain *chain, char *path, const char *format, unsigned max_depth,
+          struct walk_ctx *ctx)
 {
     struct st_layer *l;
 
-    /* Doubling: growing by one moved the whole array (and faulted in
-     * fresh pages) at nearly every layer of a deep chain.  Reserving
-     * max_depth layers up front was measured and dropped: once the
-     * strings had their own blocks it saved no page faults, and it
-     * cost more instructions (an mmap() and munmap() of its own) than
-     * the copies it avoided. */
+    /* Room for the whole walk at once (up to RESERVE_LAYERS), then
+     * doubling.  Growing by doubling from 16 copied the array four times
+     * at depth 256: with glibc that cost about what the reservation's
+     * own mmap() and munmap() do, but with musl's allocator (the front
+     * end, cli/front.c) every step maps fresh pages, and the 256-deep
+     * walk took 8 page faults more. */
     if (chain->n_layers == chain->cap_layers) {
-        chain->cap_layers = chain->cap_layers ? 2 * chain->cap_layers : 16;
+        if (chain->cap_layers)
+            chain->cap_layers *= 2;
+        else
+            chain->cap_layers = max_depth < RESERVE_LAYERS ? max_depth : RESERVE_LAYERS;
         chain->layers = st_xreallocarray(chain->layers, chain->cap_layers, sizeof(*chain->layers));
     }
     l = &chain->layers[chain->n_layers++];
@@ -624,13 +606,13 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
             st_chain_free(chain);
             return NULL;
         }
-        if (fd >= 0 && !seen_add(&ctx, st.st_dev, st.st_ino)) {
+        if (fd >= 0 && seen_before(&ctx, chain, st.st_dev, st.st_ino)) {
             /* The top cannot be in the set yet, so prev is set. */
             add_fault(chain, prev, ST_FAULT_LOOP, "backing file '%s' of '%s' is already in the chain (a loop)",
                       cur, prev->path);
             break;
         }
-        l = new_layer(chain, cur, format, &ctx);
+        l = new_layer(chain, cur, format, max_depth, &ctx);
         /* new_layer() moved the array. */
         prev = is_top ? NULL : &chain->layers[chain->n_layers - 2];
         if (fd < 0) {

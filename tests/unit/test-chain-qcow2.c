@@ -366,6 +366,54 @@ test_loop(void **state)
     assert_contains(fault(c, 1, ST_FAULT_LOOP)->message, "already in the chain");
 }
 
+/* A chain deeper than the loop filter is wide makes its bits collide
+ * (chain.c, seen_before()): no false loop, and a loop deep down is
+ * still found.  Layers are copies of one small overlay whose backing
+ * name is rewritten in place ("d0000.qcow2" is as long as any). */
+static void
+test_deep_chain_loops(void **state)
+{
+    enum { DEPTH = 700 };
+    CLEANUP_FREE char *base = create("d0000.qcow2", "1M", NULL, NULL, "cluster_size=512");
+    CLEANUP_FREE char *tpl = create("tpl.qcow2", "1M", "d0000.qcow2", "qcow2", "cluster_size=512");
+    CLEANUP_FREE char *top = NULL;
+    CLEANUP_FREE char *bytes = NULL;
+    CLEANUP_CHAIN struct st_chain *c = NULL;
+    size_t len, at;
+    char *hit;
+
+    (void) state;
+    bytes = st_path_read(tpl, 1 << 20, &len, NULL);
+    assert_non_null(bytes);
+    hit = memmem(bytes, len, "d0000.qcow2", 11);
+    assert_non_null(hit);
+    at = (size_t) (hit - bytes);
+    for (int i = 1; i < DEPTH; i++) {
+        char name[16], below[16];
+        CLEANUP_FREE char *path = NULL;
+
+        snprintf(name, sizeof name, "d%04d.qcow2", i);
+        snprintf(below, sizeof below, "d%04d.qcow2", i - 1);
+        memcpy(bytes + at, below, 11);
+        path = img(name);
+        assert_true(st_path_write_atomic(path, 0644, bytes, len, NULL));
+        if (i == DEPTH - 1)
+            top = ST_STEAL(&path);
+    }
+    c = load(top, NULL);
+    assert_int_equal(c->n_layers, DEPTH);
+    assert_int_equal(c->n_faults, 0);
+    st_chain_free(ST_STEAL(&c));
+
+    /* The base now backs onto a layer halfway up. */
+    poke(base, "backing", "d0350.qcow2", NULL);
+    poke(base, "ext", "backing_format", "qcow2");
+    c = load(top, NULL);
+    assert_int_equal(c->n_layers, DEPTH);
+    assert_int_equal(c->n_faults, 1);
+    assert_contains(fault(c, DEPTH - 1, ST_FAULT_LOOP)->message, "d0350.qcow2");
+}
+
 static void
 test_missing_backing_format_is_refused(void **state)
 {
@@ -702,6 +750,7 @@ main(void)
         cmocka_unit_test(test_extension_limits),
         cmocka_unit_test(test_missing_backing),
         cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_deep_chain_loops),
         cmocka_unit_test(test_missing_backing_format_is_refused),
         cmocka_unit_test(test_format_mismatch),
         cmocka_unit_test(test_backing_sizes),
