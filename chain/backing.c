@@ -24,7 +24,7 @@ st_backing_has_protocol(const char *s)
 
 bool
 st_backing_locate(const char *overlay, const char *backing, const char **dir, size_t *dir_len,
-                  bool *add_slash, struct st_error **errp)
+                  struct st_error **errp)
 {
     size_t n;
     const char *d;
@@ -52,7 +52,6 @@ st_backing_locate(const char *overlay, const char *backing, const char **dir, si
     }
     *dir = overlay;
     *dir_len = 0;
-    *add_slash = false;
     if (backing[0] == '/')
         return true;
     d = st_path_dirname_span(overlay, &n);
@@ -60,7 +59,6 @@ st_backing_locate(const char *overlay, const char *backing, const char **dir, si
         return true;
     *dir = d;
     *dir_len = n;
-    *add_slash = d[n - 1] != '/';
     return true;
 }
 
@@ -68,16 +66,11 @@ char *
 st_backing_resolve(const char *overlay, const char *backing, struct st_error **errp)
 {
     const char *dir;
-    size_t n, m = strlen(backing) + 1;
-    bool slash;
-    char *out;
+    size_t n;
 
-    if (!st_backing_locate(overlay, backing, &dir, &n, &slash, errp))
+    if (!st_backing_locate(overlay, backing, &dir, &n, errp))
         return NULL;
-    out = st_xmalloc(n + slash + m);
-    memcpy(out, dir, n);
-    if (slash)
-        out[n] = '/';
-    memcpy(out + n + slash, backing, m);
-    return out;
+    if (n == 0)
+        return st_xstrdup(backing);
+    return st_path_join_into(st_xmalloc(st_path_join_size(dir, n, backing)), dir, n, backing);
 }

@@ -26,11 +26,11 @@
 char *st_backing_resolve(const char *overlay, const char *backing, struct st_error **errp);
 
 /* st_backing_resolve() without the copy, for a caller that keeps the
- * result its own way (the chain walk: no malloc() per layer): the
- * result is *@dir_len bytes at *@dir, then a '/' if @add_slash, then
- * @backing; *@dir_len is 0 when it is @backing alone. */
+ * result its own way (the chain walk: no malloc() per layer): @backing
+ * alone when *@dir_len is 0, else st_path_join_into() of the *@dir_len
+ * bytes at *@dir and @backing. */
 bool st_backing_locate(const char *overlay, const char *backing, const char **dir,
-                       size_t *dir_len, bool *add_slash, struct st_error **errp);
+                       size_t *dir_len, struct st_error **errp);
 
 /* True when QEMU would read @s as "protocol:rest": a ':' before any
  * '/' (QEMU's path_has_protocol() on POSIX). */

@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/xalloc.h"
 #include "chain/backing.h"
 #include "chain/chain.h"
@@ -119,22 +120,14 @@ chain_strdup(struct st_chain *chain, const char *s)
     return memcpy(chain_alloc(chain, n), s, n);
 }
 
-/* @dir/@name as st_path_join() writes it, among the chain's strings. */
+/* st_path_join_into() among the chain's strings; @name alone when
+ * @n is 0. */
 static char *
-chain_path_join(struct st_chain *chain, const char *dir, const char *name)
+chain_path_join(struct st_chain *chain, const char *dir, size_t n, const char *name)
 {
-    size_t n = strlen(dir), m = strlen(name) + 1;
-    size_t sep = n > 0 && dir[n - 1] == '/' ? 0 : 1;
-    char *out;
-
-    if (name[0] == '/')
+    if (n == 0)
         return chain_strdup(chain, name);
-    out = chain_alloc(chain, n + sep + m);
-    memcpy(out, dir, n);
-    if (sep)
-        out[n] = '/';
-    memcpy(out + n + sep, name, m);
-    return out;
+    return st_path_join_into(chain_alloc(chain, st_path_join_size(dir, n, name)), dir, n, name);
 }
 
 static void
@@ -487,7 +480,7 @@ new_layer(struct st_chain *chain, char *path, const char *format, unsigned max_d
     if (path[0] == '/' || !ctx->cwd)
         l->abs_path = path;
     else
-        l->abs_path = chain_path_join(chain, ctx->cwd, path);
+        l->abs_path = chain_path_join(chain, ctx->cwd, strlen(ctx->cwd), path);
     /* A copy: @format may be the caller's (opts). */
     l->format = format ? chain_strdup(chain, format) : NULL;
     return l;
@@ -515,24 +508,16 @@ next_step(struct st_chain *chain, struct st_layer *l, const struct st_chain_opts
 {
     CLEANUP_ERROR struct st_error *err = NULL;
     const char *dir;
-    size_t dir_len, m;
-    bool slash;
-    char *out;
+    size_t dir_len;
 
     if (!l->backing)
         return false;
-    if (!st_backing_locate(l->path, l->backing, &dir, &dir_len, &slash, &err)) {
+    if (!st_backing_locate(l->path, l->backing, &dir, &dir_len, &err)) {
         add_fault(chain, l, ST_FAULT_UNSUPPORTED_BACKING, "'%s': %s", l->path, err->msg);
         return false;
     }
     /* st_backing_resolve()'s path, made among the chain's strings. */
-    m = strlen(l->backing) + 1;
-    out = chain_alloc(chain, dir_len + slash + m);
-    memcpy(out, dir, dir_len);
-    if (slash)
-        out[dir_len] = '/';
-    memcpy(out + dir_len + slash, l->backing, m);
-    l->backing_resolved = out;
+    l->backing_resolved = chain_path_join(chain, dir, dir_len, l->backing);
     if (l->backing_format) {
         *formatp = l->backing_format;
     } else if (opts->backing_format) {

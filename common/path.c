@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,35 @@
 #include "common/path.h"
 #include "common/xalloc.h"
 
+size_t
+st_path_join_size(const char *dir, size_t n, const char *name)
+{
+    return n + !(n > 0 && dir[n - 1] == '/') + strlen(name) + 1;
+}
+
+char *
+st_path_join_into(char *out, const char *dir, size_t n, const char *name)
+{
+    size_t m = strlen(name) + 1;
+    bool sep = !(n > 0 && dir[n - 1] == '/');
+
+    /* By hand, not printf: a chain walk joins twice per layer, and
+     * printf's machinery was a tenth of a deep walk's instructions. */
+    memcpy(out, dir, n);
+    if (sep)
+        out[n] = '/';
+    memcpy(out + n + sep, name, m);
+    return out;
+}
+
 char *
 st_path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir);
 
-    size_t m, sep;
-    char *out;
-
     if (name[0] == '/')
         return st_xstrdup(name);
-    /* By hand, not st_xasprintf(): a chain walk joins twice per layer,
-     * and printf's machinery was a tenth of a deep walk's instructions. */
-    m = strlen(name);
-    sep = n > 0 && dir[n - 1] == '/' ? 0 : 1;
-    out = st_xmalloc(n + sep + m + 1);
-    memcpy(out, dir, n);
-    if (sep)
-        out[n] = '/';
-    memcpy(out + n + sep, name, m + 1);
-    return out;
+    return st_path_join_into(st_xmalloc(st_path_join_size(dir, n, name)), dir, n, name);
 }
 
 const char *

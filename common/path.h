@@ -13,6 +13,12 @@
 
 /* "/a/b" + "c" -> "/a/b/c"; an absolute @name is returned as is. */
 char *st_path_join(const char *dir, const char *name);
+/* The same written into @out, which has st_path_join_size() bytes, for
+ * callers that keep paths their own way: the first @n bytes of @dir, a
+ * '/' unless they end with one, then @name (absolute or not).  Returns
+ * @out. */
+size_t st_path_join_size(const char *dir, size_t n, const char *name);
+char *st_path_join_into(char *out, const char *dir, size_t n, const char *name);
 /* Directory part as dirname(3) gives it ("." for a bare name); owned. */
 char *st_path_dirname(const char *path);
 /* The same without a copy: *@len bytes at the returned pointer (into
