@@ -389,7 +389,7 @@ test_deep_chain_loops(void **state)
     assert_non_null(hit);
     at = (size_t) (hit - bytes);
     for (int i = 1; i < DEPTH; i++) {
-        char name[16], below[16];
+        char name[24], below[24];
         CLEANUP_FREE char *path = NULL;
 
         snprintf(name, sizeof name, "d%04d.qcow2", i);
