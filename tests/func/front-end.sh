@@ -16,12 +16,21 @@ front=$builddir/strata
 engine=$builddir/strata-engine
 [ -x "$front" ] && [ -x "$engine" ] || fail "build strata and strata-engine first"
 
-# Static, unless ./configure found it could not link so (it says then).
-if grep -q '^front_ldflags = -static-pie' "$srcdir/config.ninja" &&
-        grep -q "^builddir = $builddir\$" "$srcdir/config.ninja"; then
-    if readelf -l "$front" | grep -q INTERP; then
-        fail "$front has a program interpreter: not statically linked"
-    fi
+# Static, unless ./configure found it could not link so (it says then,
+# and config.ninja says front_mode = dynamic).  config.ninja describes
+# the last configured build dir only, so check that it is this one.
+conf_dir=$(sed -n 's/^builddir = //p' "$srcdir/config.ninja")
+mode=$(sed -n 's/^front_mode = //p' "$srcdir/config.ninja")
+if [ "$(cd "$srcdir" && cd "$conf_dir" && pwd -P)" = "$(cd "$builddir" && pwd -P)" ]; then
+    case $mode in
+    musl|glibc)
+        ! readelf -l "$front" | grep -q INTERP ||
+            fail "$front has a program interpreter: not statically linked ($mode)"
+        echo "front end: static, $mode"
+        ;;
+    dynamic) echo "front end: dynamic (configure found no static libc)" ;;
+    *) fail "config.ninja has no front_mode" ;;
+    esac
 fi
 # None of lazy/'s stubs (libxml2, libnbd, libcrypto, json-c) is linked:
 # a static program cannot load those libraries safely.
