@@ -340,11 +340,13 @@ walk_ctx_clear(struct walk_ctx *ctx)
 
 /* Open a layer's file, close-on-exec.  The openat syscall itself: musl's
  * open() follows an O_CLOEXEC open with an fcntl() for kernels older
- * than 2.6.23, a syscall per layer for the front end (cli/front.c). */
+ * than 2.6.23, a syscall per layer for the front end (cli/front.c).
+ * O_LARGEFILE as open() adds it (implied on 64-bit kernels). */
 static int
 open_layer(const char *path)
 {
-    return (int) syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    return (int) syscall(SYS_openat, AT_FDCWD, path,
+                         O_RDONLY | O_CLOEXEC | O_NOCTTY | O_LARGEFILE);
 }
 
 /* Read a qcow2 layer.  Returns false when the walk cannot go below it. */

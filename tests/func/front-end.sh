@@ -87,6 +87,22 @@ assert_eq "$(same)" 1
 assert_eq "$(same --json no-such-command)" 1
 grep -q '"web"' <("$front" "${s[@]}" --json list) || fail "the engine did not get --state-dir"
 
+# A working directory longer than PATH_MAX: musl's getcwd() fails there,
+# glibc's does not, and the absolute paths must still be the engine's.
+long=$(printf 'd%.0s' $(seq 200))
+(
+    cd "$dir"
+    for _ in $(seq 22); do mkdir "$long" && cd "$long"; done
+    cp "$dir/base.qcow2" "$dir/top.qcow2" .
+    rf=0 re=0
+    "$front" --json chain show top.qcow2 >"$dir/f.out" 2>"$dir/f.err" || rf=$?
+    "$engine" --json chain show top.qcow2 >"$dir/e.out" 2>"$dir/e.err" || re=$?
+    [ "$rf" = "$re" ] || fail "deep cwd: the front end exited $rf, the engine $re"
+    cmp -s "$dir/f.out" "$dir/e.out" || fail "deep cwd: stdout differs: $(diff "$dir/f.out" "$dir/e.out" | head -5 | cut -c1-200)"
+    jq -e '.layers[0]."absolute-path" | startswith("/")' "$dir/f.out" >/dev/null ||
+        fail "deep cwd: a relative absolute-path"
+)
+
 # Without the engine beside it: what the front end does itself works,
 # what it hands over fails clearly.
 mkdir "$dir/alone"
