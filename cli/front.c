@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -42,22 +43,26 @@ static const struct command chain_command = {
     "chain", NULL, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY,
 };
 
-/* The engine's path: beside this program's own file. */
+/* The engine's path: beside this program's own file, from
+ * /proc/self/exe, or without /proc (a chroot, a sandbox) from the name
+ * this program was executed by (AT_EXECFN, relative to the directory
+ * it was started in, which the front end has not left). */
 static char *
 engine_path(struct st_error **errp)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    char *slash;
+    const char *name = self, *slash;
 
-    if (n < 0) {
+    if (n >= 0) {
+        self[n] = '\0';
+    } else if (!(name = (const char *) getauxval(AT_EXECFN))) {
         st_error_set_errno(errp, errno, ST_E_IO, "cannot find where strata is installed (/proc/self/exe)");
         st_error_hint(errp, "strata needs /proc mounted");
         return NULL;
     }
-    self[n] = '\0';
-    slash = strrchr(self, '/');
-    return st_xasprintf("%.*s/%s", slash ? (int) (slash - self) : 1, slash ? self : ".",
+    slash = strrchr(name, '/');
+    return st_xasprintf("%.*s/%s", slash ? (int) (slash - name) : 1, slash ? name : ".",
                         ENGINE_NAME);
 }
 

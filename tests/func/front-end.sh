@@ -103,6 +103,19 @@ long=$(printf 'd%.0s' $(seq 200))
         fail "deep cwd: a relative absolute-path"
 )
 
+# Without /proc (a chroot, a sandbox): the engine is found by the name
+# the front end was run by, absolute or relative.
+if unshare -m true 2>/dev/null; then
+    out=$(unshare -m sh -c 'umount -l /proc && cd "$1" && ./strata --state-dir "$2" list --all' \
+          sh "$builddir" "$state") || fail "without /proc: the engine was not found"
+    assert_contains "$out" " web "
+    out=$(unshare -m sh -c 'umount -l /proc && "$1/strata" --state-dir "$2" list --all' \
+          sh "$builddir" "$state") || fail "without /proc: the engine was not found (absolute)"
+    assert_contains "$out" " web "
+else
+    echo "not checked: running without /proc (unshare -m refused)"
+fi
+
 # Without the engine beside it: what the front end does itself works,
 # what it hands over fails clearly.
 mkdir "$dir/alone"
