@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/errname.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -362,7 +363,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     ssize_t got;
 
     if ((got = read_head(fd, buf, HEAD_READ)) < 0) {
-        add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
+        add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, st_strerror(errno));
         return false;
     }
     if (!st_qcow2_has_magic(buf, (size_t) got)) {
@@ -380,7 +381,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     if (want > (size_t) got && (size_t) got == HEAD_READ) {
         buf = head_buf(ctx, want);
         if ((got = read_head(fd, buf, want)) < 0) {
-            add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
+            add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, st_strerror(errno));
             return false;
         }
     }
@@ -608,7 +609,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
                           l->path, prev->path);
             else
                 add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot open backing file '%s' of '%s': %s",
-                          l->path, prev->path, strerror(errno));
+                          l->path, prev->path, st_strerror(errno));
             break;
         }
         l->exists = true;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/errname.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "cli/cli.h"
@@ -163,7 +164,7 @@ cli_begin(struct cli *cli, char **state_dir, char **run_dir)
     cli->run_dir = *run_dir;
     st_log_init_from_env();
     if (!(cli->out = open_memstream(&cli->out_buf, &cli->out_len))) {
-        perror("strata: open_memstream");
+        fprintf(stderr, "strata: open_memstream: %s\n", st_strerror(errno));
         return false;
     }
     optind = 1;
@@ -188,7 +189,7 @@ cli_finish(struct cli *cli, int status, struct st_error **errp,
     free(cli->out_buf);
     cli->out_buf = NULL;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("strata: stdout");
+        fprintf(stderr, "strata: stdout: %s\n", st_strerror(errno));
         return 1;
     }
     return status;

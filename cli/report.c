@@ -14,7 +14,7 @@ cli_report_error(const struct st_error *err, bool json)
     struct st_jw w;
 
     if (err->errnum)
-        fprintf(stderr, "strata: %s: %s\n", err->msg, strerror(err->errnum));
+        fprintf(stderr, "strata: %s: %s\n", err->msg, st_strerror(err->errnum));
     else
         fprintf(stderr, "strata: %s\n", err->msg);
     if (err->hint)
