@@ -36,6 +36,9 @@ st_errcode_name(enum st_errcode code)
     return code_names[code];
 }
 
+static void error_setv(struct st_error **errp, int errnum, enum st_errcode code,
+                       const char *fmt, va_list ap) ST_PRINTF(4, 0);
+
 static void
 error_setv(struct st_error **errp, int errnum, enum st_errcode code,
            const char *fmt, va_list ap)

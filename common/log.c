@@ -21,6 +21,9 @@ st_log_init_from_env(void)
         st_verbose = 1;
 }
 
+static void log_line(const char *kind, const char *subsys, const char *fmt, va_list ap)
+    ST_PRINTF(3, 0);
+
 static void
 log_line(const char *kind, const char *subsys, const char *fmt, va_list ap)
 {

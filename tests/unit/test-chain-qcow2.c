@@ -251,7 +251,7 @@ test_hostile_fields(void **state)
 static void
 test_backing_offset_past_eof(void **state)
 {
-    CLEANUP_FREE char *base = create("b.qcow2", "64M", NULL, NULL, NULL);
+    CLEANUP_FREE char *base ST_UNUSED = create("b.qcow2", "64M", NULL, NULL, NULL);
     CLEANUP_FREE char *top = create("o.qcow2", "64M", "b.qcow2", "qcow2", NULL);
     CLEANUP_CHAIN struct st_chain *c = NULL, *c2 = NULL;
 
@@ -325,7 +325,7 @@ test_extended_l2_needs_16k_clusters(void **state)
 static void
 test_extension_limits(void **state)
 {
-    CLEANUP_FREE char *base = create("eb.qcow2", "64M", NULL, NULL, NULL);
+    CLEANUP_FREE char *base ST_UNUSED = create("eb.qcow2", "64M", NULL, NULL, NULL);
     CLEANUP_FREE char *top = create("et.qcow2", "64M", "eb.qcow2", "qcow2", NULL);
     CLEANUP_CHAIN struct st_chain *c = NULL;
 
@@ -417,7 +417,7 @@ test_deep_chain_loops(void **state)
 static void
 test_missing_backing_format_is_refused(void **state)
 {
-    CLEANUP_FREE char *base = create("nf.qcow2", "64M", NULL, NULL, NULL);
+    CLEANUP_FREE char *base ST_UNUSED = create("nf.qcow2", "64M", NULL, NULL, NULL);
     CLEANUP_FREE char *top = create("nft.qcow2", "64M", "nf.qcow2", "qcow2", NULL);
     CLEANUP_CHAIN struct st_chain *c = NULL, *c2 = NULL;
     struct st_chain_opts o = { .backing_format = "qcow2" };
@@ -437,7 +437,7 @@ test_missing_backing_format_is_refused(void **state)
 static void
 test_format_mismatch(void **state)
 {
-    CLEANUP_FREE char *base = create("mm.qcow2", "64M", NULL, NULL, NULL);
+    CLEANUP_FREE char *base ST_UNUSED = create("mm.qcow2", "64M", NULL, NULL, NULL);
     CLEANUP_FREE char *top = create("mmt.qcow2", "64M", "mm.qcow2", "qcow2", NULL);
     CLEANUP_FREE char *raw = img("r.raw");
     CLEANUP_FREE char *top2 = create("mmr.qcow2", "1M", NULL, NULL, NULL);
@@ -460,8 +460,8 @@ test_format_mismatch(void **state)
 static void
 test_backing_sizes(void **state)
 {
-    CLEANUP_FREE char *small = create("small.qcow2", "32M", NULL, NULL, NULL);
-    CLEANUP_FREE char *big = create("big.qcow2", "128M", NULL, NULL, NULL);
+    CLEANUP_FREE char *small ST_UNUSED = create("small.qcow2", "32M", NULL, NULL, NULL);
+    CLEANUP_FREE char *big ST_UNUSED = create("big.qcow2", "128M", NULL, NULL, NULL);
     CLEANUP_FREE char *t1 = create("t1.qcow2", "64M", "small.qcow2", "qcow2", NULL);
     CLEANUP_FREE char *t2 = create("t2.qcow2", "64M", "big.qcow2", "qcow2", NULL);
     CLEANUP_CHAIN struct st_chain *c1 = NULL, *c2 = NULL;
