@@ -230,17 +230,71 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
             st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", job->job_id, error);
             return -1;
         }
+        /* Its data is confirmed only by a flush in this run. */
+        for (size_t i = 0; job->flush_pending && job->flush_pending[i]; i++)
+            if (!st_qmp_blockdev_flush(qmp, job->flush_pending[i], errp))
+                return -1;
         return 1;
     }
-    if ((strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp)) ||
-        (strcmp(status, "pending") == 0 && !job_cmd(qmp, "job-finalize", job->job_id, errp)))
+    if (strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp))
         return -1;
+    if (strcmp(status, "pending") == 0) {
+        /* Pending: the flush before finalize that the dead run may not
+         * have made, as st_qmp_job_wait() does for a job it sees
+         * become pending. */
+        for (size_t i = 0; job->flush_pending && job->flush_pending[i]; i++)
+            if (!st_qmp_blockdev_flush(qmp, job->flush_pending[i], errp))
+                return -1;
+        if ((job->on_pending && !job->on_pending(job->pending_opaque, errp)) ||
+            !job_cmd(qmp, "job-finalize", job->job_id, errp))
+            return -1;
+    }
     return st_qmp_job_wait(qmp, job->job_id, job, errp) ? 1 : -1;
+}
+
+/* Where an active commit records that its data is complete (its
+ * on_pending): the journal of a snapshot-delete, or nothing for a
+ * blockcommit. */
+struct step_journal {
+    const struct st_store *store;
+    const char *dom;
+    struct json_object *journal;
+    size_t step;
+};
+
+/* The journal's "target-complete-step": the active commit whose data
+ * was complete and flushed in its base when the run stopped, or -1. */
+static int64_t
+target_complete_step(struct json_object *journal)
+{
+    struct json_object *detail = st_json_get_object(journal, "detail");
+    int64_t n = -1;
+
+    if (!detail || !st_json_get_int64(detail, "target-complete-step", &n))
+        return -1;
+    return n;
+}
+
+/* An active commit is pending: top and base hold the same data, the
+ * base is flushed, and after job-finalize (the pivot) clients of a live
+ * disk write to the base.  From here a resumed run must count the step
+ * as done: committing the old top again would overwrite those writes. */
+static bool
+mark_target_complete(void *opaque, struct st_error **errp)
+{
+    struct step_journal *sj = opaque;
+    struct json_object *detail = st_json_get_object(sj->journal, "detail");
+
+    json_object_object_add(detail, "target-complete-step", json_object_new_int64((int64_t) sj->step));
+    if (!st_journal_write(sj->store, sj->dom, sj->journal, errp))
+        return false;
+    st_op_crash_point("delete-target-complete");
+    return true;
 }
 
 static bool
 run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
-         const struct st_delete_opts *opts, struct st_error **errp)
+         const struct st_delete_opts *opts, struct step_journal *sj, struct st_error **errp)
 {
     struct st_qmp *qmp = st_session_qmp(sess);
     CLEANUP_FREE char *job_id = st_xasprintf("strata-delete-%zu", i);
@@ -249,37 +303,49 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     CLEANUP_FREE char *base = NULL;
     CLEANUP_FREE char *over = NULL;
     CLEANUP_FREE char *below = NULL;
+    char *written[2] = { NULL, NULL };     /* borrowed: the job's data target */
+    char *rewritten[2] = { NULL, NULL };   /* borrowed: the overlay finalize rewrites */
     struct st_qmp_job_opts job = {
         .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
         .progress = on_progress, .progress_opaque = (void *) opts,
+        .flush_pending = written, .flush_end = rewritten,
     };
 
+    if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||
+        !(top = node_of(sess, s->top, errp)) || !(base = node_of(sess, s->base, errp)))
+        return false;
+    if (s->kind == ST_PLAN_STREAM) {
+        /* QMP block-stream: "device" is the node streamed into. */
+        job.type = ST_QMP_JOB_STREAM;
+        job.device = top;
+        written[0] = top;
+    } else {
+        job.type = ST_QMP_JOB_COMMIT;
+        job.device = head;
+        job.base_node = base;
+        written[0] = base;
+        if (s->active && sj) {
+            job.on_pending = mark_target_complete;
+            job.pending_opaque = sj;
+        }
+    }
     if (sess->live) {
         int r = adopt_job(qmp, &job, errp);
 
         if (r != 0)
             return r > 0;
     }
-    if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||
-        !(top = node_of(sess, s->top, errp)) || !(base = node_of(sess, s->base, errp)))
-        return false;
     if (s->kind == ST_PLAN_STREAM) {
-        /* QMP block-stream: "device" is the node streamed into. */
         if (!reopen_rw(qmp, top, errp))
             return false;
         /* The new backing is open already: it is below @top. */
         if (s->new_backing && !(below = node_of(sess, s->new_backing, errp)))
             return false;
-        job.type = ST_QMP_JOB_STREAM;
-        job.device = top;
         job.base_node = below;  /* NULL flattens */
         return st_qmp_job_run(qmp, &job, errp);
     }
     if (!reopen_rw(qmp, base, errp) || !reopen_rw(qmp, top, errp))
         return false;
-    job.type = ST_QMP_JOB_COMMIT;
-    job.device = head;
-    job.base_node = base;
     if (strcmp(head, top) != 0) {
         if (!(over = overlay_of(qmp, top, errp))) {
             if (errp && !*errp)
@@ -289,6 +355,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
         if (!reopen_rw(qmp, over, errp))
             return false;
         job.top_node = top;
+        rewritten[0] = over;
     }
     return st_qmp_job_run(qmp, &job, errp);
 }
@@ -348,15 +415,18 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
         return false;
     for (size_t i = from; i < plan->nsteps; i++) {
         const struct st_plan_step *s = &plan->steps[i];
+        struct step_journal sj = { .store = store, .dom = dom, .journal = journal, .step = i };
+        bool data_complete = s->kind == ST_PLAN_COMMIT && s->active &&
+                             target_complete_step(journal) == (int64_t) i;
 
-        if (step_done(s) || live_pivot_done(sess, s)) {
+        if (step_done(s) || data_complete || live_pivot_done(sess, s)) {
             st_debug("step %zu (%s into '%s') is already done", i,
                      s->kind == ST_PLAN_COMMIT ? "commit" : "stream",
                      s->kind == ST_PLAN_COMMIT ? s->base : s->top);
         } else {
             if (opts->step_begin)
                 opts->step_begin(s, i, plan->nsteps, opts->opaque);
-            if (!run_step(sess, s, i, opts, errp)) {
+            if (!run_step(sess, s, i, opts, &sj, errp)) {
                 if (opts->step_end)
                     opts->step_end(s, opts->opaque);
                 st_error_prepend(errp, "disk '%s': %s '%s' into '%s': ", s->disk,
@@ -374,6 +444,14 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
             return false;
     }
     close_removed(sess, plan);
+    /* Each job's data was confirmed by its flushes; a transient QSD
+     * must also end cleanly (its quit closes every node) before any
+     * file goes. */
+    if (!st_session_close(&sess, errp)) {
+        st_error_prepend(errp, "the merges are done, but ");
+        st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+        return false;
+    }
     return true;
 }
 
@@ -388,9 +466,14 @@ st_delete_run_merge(const char *dom, const struct st_plan_step *step,
         return false;
     if (opts->step_begin)
         opts->step_begin(step, 0, 1, opts->opaque);
-    ok = run_step(sess, step, 0, opts, errp);
+    ok = run_step(sess, step, 0, opts, NULL, errp);
     if (opts->step_end)
         opts->step_end(step, opts->opaque);
+    if (ok && !st_session_close(&sess, errp)) {
+        st_error_prepend(errp, "the merge is done, but ");
+        st_error_hint(errp, "the data is in place; run the same command again to make sure");
+        return false;
+    }
     return ok;
 }
 

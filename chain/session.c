@@ -114,6 +114,21 @@ st_session_free(struct st_session *sess)
     free(sess);
 }
 
+bool
+st_session_close(struct st_session **sessp, struct st_error **errp)
+{
+    struct st_session *sess = *sessp;
+    bool ok = true;
+
+    *sessp = NULL;
+    if (!sess)
+        return true;
+    if (!sess->live && (ok = st_qsd_stop(sess->qsd, errp)))
+        st_debug("transient QSD ended cleanly");
+    st_session_free(sess);
+    return ok;
+}
+
 struct st_qmp *
 st_session_qmp(struct st_session *sess)
 {

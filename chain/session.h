@@ -62,6 +62,19 @@ void st_session_free(struct st_session *sess);
 ST_DEFINE_CLEANUP(st_cleanup_session, struct st_session *, st_session_free)
 #define CLEANUP_SESSION ST_CLEANUP(st_cleanup_session)
 
+/**
+ * st_session_close:
+ * @sessp: the session; freed and set to NULL in every case
+ *
+ * End a session and say whether its QSD confirmed everything: a
+ * transient QSD is stopped and must end cleanly (st_qsd_stop(): quit
+ * answered, exit status 0, which means it closed and flushed every
+ * node); a live one is only disconnected (true).  Operations call this
+ * before they remove a journal or unlink a file; st_session_free() is
+ * for error paths.  Returns false with @errp set (how QSD ended).
+ */
+bool st_session_close(struct st_session **sessp, struct st_error **errp);
+
 /* The QMP connection (borrowed). */
 struct st_qmp *st_session_qmp(struct st_session *sess);
 

@@ -123,6 +123,34 @@ st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
                       errp);
 }
 
+bool
+st_qmp_blockdev_flush(struct st_qmp *qmp, const char *name, struct st_error **errp)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = st_qmp_graph_read(qmp, errp);
+    const struct st_qmp_node *n, *f;
+
+    if (!g) {
+        st_error_prepend(errp, "flush of node '%s': ", name);
+        return false;
+    }
+    if (!(n = st_qmp_graph_find(g, name))) {
+        st_error_set(errp, ST_E_NOT_FOUND, "flush of node '%s': no such node in QSD", name);
+        return false;
+    }
+    if (n->read_only)
+        return true;
+    if (!(f = n->file ? st_qmp_graph_find(g, n->file) : NULL) || !f->filename) {
+        st_error_set(errp, ST_E_INTERNAL, "flush of node '%s': it has no file node", name);
+        return false;
+    }
+    if (!st_qmp_blockdev_reopen_rw(qmp, n, f, errp)) {
+        st_error_prepend(errp, "flush of node '%s': ", name);
+        return false;
+    }
+    st_debug("flushed node %s", name);
+    return true;
+}
+
 static struct json_object *
 protocol_node(const struct st_qmp_layer *l, const char *node)
 {

@@ -32,6 +32,8 @@ struct st_qmp {
     size_t n_events;
     st_qmp_hangup_fn hangup_fn;
     void *hangup_opaque;
+    st_qmp_step_fn step_fn;
+    void *step_opaque;
 };
 
 static void
@@ -60,6 +62,20 @@ st_qmp_free(struct st_qmp *qmp)
         json_object_put(qmp->events[i]);
     free(qmp->events);
     free(qmp);
+}
+
+void
+st_qmp_set_step_fn(struct st_qmp *qmp, st_qmp_step_fn fn, void *opaque)
+{
+    qmp->step_fn = fn;
+    qmp->step_opaque = opaque;
+}
+
+void
+st_qmp_step(struct st_qmp *qmp, const char *step, uint64_t done, uint64_t total)
+{
+    if (qmp->step_fn)
+        qmp->step_fn(step, done, total, qmp->step_opaque);
 }
 
 void
@@ -218,6 +234,7 @@ st_qmp_execute(struct st_qmp *qmp, const char *cmd, struct json_object *args,
             st_error_set(errp, ST_E_QMP, "%s: reply has neither \"return\" nor \"error\"", cmd);
             return NULL;
         }
+        st_qmp_step(qmp, cmd, 0, 0);
         return json_object_get(ret);
     }
 }

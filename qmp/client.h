@@ -8,6 +8,7 @@
 #define ST_QMP_CLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "common/cleanup.h"
@@ -100,6 +101,23 @@ bool st_qmp_pump(struct st_qmp *qmp, const struct st_deadline *dl, struct st_err
 struct json_object *st_qmp_wait_event(struct st_qmp *qmp, st_qmp_event_pred_fn pred, void *opaque,
                                       const char *what, const struct st_deadline *dl,
                                       struct st_error **errp);
+
+/**
+ * st_qmp_step_fn:
+ * @step: what just happened: a command name after its successful reply
+ *   ("job-finalize", "blockdev-reopen", "quit", ...), or "job-STATUS"
+ *   when a job of strata's reached STATUS ("job-pending",
+ *   "job-concluded", ...), or "job-progress" on each progress poll
+ * @done, @total: a job's progress for "job-progress", else 0
+ *
+ * A hook called at each step of the conversation.  The supervisor uses
+ * it for fault injection in tests ($STRATA_TEST_KILL_QSD, qmp/qsd.h),
+ * so that a test can kill QSD exactly after a named step.
+ */
+typedef void (*st_qmp_step_fn)(const char *step, uint64_t done, uint64_t total, void *opaque);
+void st_qmp_set_step_fn(struct st_qmp *qmp, st_qmp_step_fn fn, void *opaque);
+/* Report @step to the hook, if any (qmp/job.c reports job steps). */
+void st_qmp_step(struct st_qmp *qmp, const char *step, uint64_t done, uint64_t total);
 
 /* Predicate helper: an event named @name whose data member "id" (if
  * @id is non-NULL) equals @id. */

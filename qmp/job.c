@@ -64,6 +64,16 @@ find_job(struct json_object *jobs, const char *id)
     return NULL;
 }
 
+/* Flush each of @nodes (NULL-terminated, or NULL). */
+static bool
+flush_all(struct st_qmp *qmp, char *const *nodes, struct st_error **errp)
+{
+    for (size_t i = 0; nodes && nodes[i]; i++)
+        if (!st_qmp_blockdev_flush(qmp, nodes[i], errp))
+            return false;
+    return true;
+}
+
 static bool
 simple(struct st_qmp *qmp, const char *cmd, const char *id, struct st_error **errp)
 {
@@ -90,8 +100,10 @@ poll_job(struct st_qmp *qmp, struct job_state *js, const struct st_qmp_job_opts 
     if ((err = st_json_get_string(j, "error")) && !js->error)
         js->error = st_xstrdup(err);
     if (o && o->progress && st_json_get_int64(j, "current-progress", &cur) &&
-        st_json_get_int64(j, "total-progress", &total) && cur >= 0 && total >= 0)
+        st_json_get_int64(j, "total-progress", &total) && cur >= 0 && total >= 0) {
         o->progress((uint64_t) cur, (uint64_t) total, o->progress_opaque);
+        st_qmp_step(qmp, "job-progress", (uint64_t) cur, (uint64_t) total);
+    }
     return true;
 }
 
@@ -121,6 +133,11 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
         return true;
     free(js->status);
     js->status = st_xstrdup(status);
+    {
+        CLEANUP_FREE char *step = st_xasprintf("job-%s", status);
+
+        st_qmp_step(qmp, step, 0, 0);
+    }
     /* A READY or PENDING queued before our job-cancel arrives after it:
      * completing or finalizing a job being cancelled would fail and hide
      * why it was cancelled. */
@@ -128,8 +145,14 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
         return cancelling || simple(qmp, "job-complete", js->id, errp);
     if (strcmp(status, "pending") == 0 && cancelling)
         return true;
-    if (strcmp(status, "pending") == 0 && !(o && o->self_finalizing))
+    if (strcmp(status, "pending") == 0 && !(o && o->self_finalizing)) {
+        /* The data before the header that names it (job.h). */
+        if (o && !flush_all(qmp, o->flush_pending, errp))
+            return false;
+        if (o && o->on_pending && !o->on_pending(o->pending_opaque, errp))
+            return false;
         return simple(qmp, "job-finalize", js->id, errp);
+    }
     if (strcmp(status, "concluded") == 0) {
         /* The error text is only in query-jobs (and COMPLETED events). */
         if (!poll_job(qmp, js, NULL, errp))
@@ -211,6 +234,10 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
                          js.io_op);
         else
             st_error_set(&err, ST_E_JOB, "job '%s' failed: %s", job_id, js.error);
+        goto out;
+    }
+    if (o && (!flush_all(qmp, o->flush_pending, &err) || !flush_all(qmp, o->flush_end, &err))) {
+        st_error_prepend(&err, "job '%s' ended, but QSD did not confirm its data: ", job_id);
         goto out;
     }
     ok = true;

@@ -46,6 +46,25 @@ struct st_qmp_job_opts {
     const volatile sig_atomic_t *abort_flag;    /* non-zero: cancel the job; or NULL */
     bool self_finalizing;       /* st_qmp_job_wait on a job started with auto-finalize
                                  * on (blockdev-create): never send job-finalize */
+    /* Confirming the data (SPEC §4, STYLE §5).  QSD keeps qcow2's table
+     * updates in memory, and job-finalize rewrites the overlay's header
+     * (stream, intermediate commit) with a plain write: a QSD killed
+     * after that but before the tables were written leaves a header
+     * naming the new backing over tables that lack the copied data.
+     * So @flush_pending (the nodes the job copies data into) are
+     * flushed when the job is pending, before job-finalize, and every
+     * node of @flush_pending and @flush_end (an overlay whose header
+     * finalize rewrites) once the job is gone.  The job succeeds only
+     * when every flush did.  NULL-terminated; either may be NULL. */
+    char *const *flush_pending;
+    char *const *flush_end;
+    /* Called when the job is pending, after the flush of @flush_pending
+     * and before job-finalize: the data is complete and on disk from
+     * here (an active commit's caller records that its step is done,
+     * since after the pivot clients write to the base).  false with
+     * errp set cancels the job.  Or NULL. */
+    bool (*on_pending)(void *opaque, struct st_error **errp);
+    void *pending_opaque;
 };
 
 /* A st_qmp_progress_fn that draws @opaque, a struct st_progress
@@ -60,7 +79,8 @@ void st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque);
  * job-dismiss when concluded.  The job is never left behind in QSD
  * (unless QSD itself dies).
  *
- * Returns: true when the job completed; false with @errp set: ST_E_QMP
+ * Returns: true when the job completed and its flushes (above) were
+ * confirmed; false with @errp set: ST_E_QMP
  * if QSD refused to start it ("block-commit: <desc>") or went away,
  * ST_E_JOB with QSD's error text if it failed ("job 'ID' failed:
  * <error>") or was cancelled by @abort_flag, ST_E_TIMEOUT if it was

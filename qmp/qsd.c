@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,6 +210,53 @@ hangup_cb(void *opaque)
     return st_qsd_describe_end(opaque);
 }
 
+/* Whether @step matches the kill point @want ("STEP", "STEP#N" or
+ * "job-progress>=P"); counts hits of a plain step in qsd. */
+static bool
+kill_point_matches(struct st_qsd *qsd, const char *want, const char *step, uint64_t done,
+                   uint64_t total)
+{
+    const char *hash = strchr(want, '#');
+    size_t len = hash ? (size_t) (hash - want) : strlen(want);
+    unsigned long nth = hash ? strtoul(hash + 1, NULL, 10) : 1;
+
+    if (strncmp(want, "job-progress>=", 14) == 0) {
+        unsigned long pct = strtoul(want + 14, NULL, 10);
+
+        return strcmp(step, "job-progress") == 0 && total > 0 && done > 0 &&
+               done * 100 >= pct * total;
+    }
+    if (strlen(step) != len || strncmp(step, want, len) != 0)
+        return false;
+    return ++qsd->test_kill_hits == (nth ? nth : 1);
+}
+
+static void
+test_kill_step(const char *step, uint64_t done, uint64_t total, void *opaque)
+{
+    struct st_qsd *qsd = opaque;
+    const char *want = getenv("STRATA_TEST_KILL_QSD");
+    struct st_deadline dl = st_deadline_in_ms(10 * 1000);
+    pid_t pid = qsd->pid;
+
+    if (!want || pid <= 0 || !kill_point_matches(qsd, want, step, done, total))
+        return;
+    st_debug("STRATA_TEST_KILL_QSD: killing QSD pid %d after '%s'", (int) pid, step);
+    kill(pid, SIGKILL);
+    if (!wait_gone(qsd, &dl))
+        st_debug("STRATA_TEST_KILL_QSD: QSD pid %d is still there", (int) pid);
+}
+
+/* Callbacks on a new connection: the hang-up explainer, and the test
+ * kill points when asked for. */
+static void
+watch(struct st_qsd *qsd)
+{
+    st_qmp_set_hangup_fn(qsd->qmp, hangup_cb, qsd);
+    if (getenv("STRATA_TEST_KILL_QSD"))
+        st_qmp_set_step_fn(qsd->qmp, test_kill_step, qsd);
+}
+
 /* QEMU option values double a comma to keep it literal. */
 static char *
 qemu_opt_escape(const char *s)
@@ -372,7 +420,7 @@ st_qsd_start(const char *run_dir, const struct st_qsd_opts *opts, struct st_erro
         st_qsd_free(qsd);
         return NULL;
     }
-    st_qmp_set_hangup_fn(qsd->qmp, hangup_cb, qsd);
+    watch(qsd);
     st_debug("QSD pid %d ready in %s (%s)", (int) qsd->pid, run_dir,
              qsd->long_running ? "long-running" : "transient");
     return qsd;
@@ -404,7 +452,7 @@ st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp)
         st_qsd_free(qsd);
         return NULL;
     }
-    st_qmp_set_hangup_fn(qsd->qmp, hangup_cb, qsd);
+    watch(qsd);
     return qsd;
 }
 
@@ -420,7 +468,10 @@ st_qsd_stop(struct st_qsd *qsd, struct st_error **errp)
     struct st_deadline dl;
     bool was_alive = qsd->pid > 0;
     bool needed_signal = false;
+    bool quit_answered = false;
+    bool child = qsd->proc.pid > 0;
     pid_t pid = qsd->pid;
+    CLEANUP_FREE char *quit_error = NULL;
 
     if (qsd->qmp && !st_qmp_is_closed(qsd->qmp)) {
         struct st_error *err = NULL;
@@ -428,8 +479,10 @@ st_qsd_stop(struct st_qsd *qsd, struct st_error **errp)
         st_qmp_set_timeout(qsd->qmp, qsd->stop_timeout_ms);
         /* Do not explain the hang-up that quit itself causes. */
         st_qmp_set_hangup_fn(qsd->qmp, NULL, NULL);
-        if (!st_qmp_run(qsd->qmp, "quit", NULL, &err)) {
+        quit_answered = st_qmp_run(qsd->qmp, "quit", NULL, &err);
+        if (!quit_answered) {
             st_debug("quit: %s", err->msg);
+            quit_error = st_xstrdup(err->msg);
             st_error_free(err);
         }
     }
@@ -460,7 +513,25 @@ st_qsd_stop(struct st_qsd *qsd, struct st_error **errp)
         return false;
     }
     if (!was_alive) {
-        st_error_set(errp, ST_E_QMP, "QSD had already ended");
+        CLEANUP_FREE char *how = child || !qsd->long_running
+                                 ? st_proc_status_string(qsd->proc.status) : NULL;
+
+        st_error_set(errp, ST_E_QMP, "QSD had already ended%s%s", how ? ": it " : "",
+                     how ? how : "");
+        return false;
+    }
+    /* Only a child's exit status says whether it closed its images
+     * cleanly; a detached QSD that answered quit and went is taken at
+     * its word. */
+    if (child && (!WIFEXITED(qsd->proc.status) || WEXITSTATUS(qsd->proc.status) != 0)) {
+        CLEANUP_FREE char *how = st_proc_status_string(qsd->proc.status);
+
+        st_error_set(errp, ST_E_QMP, "QSD (pid %d) did not end cleanly: it %s", (int) pid, how);
+        return false;
+    }
+    if (!quit_answered) {
+        st_error_set(errp, ST_E_QMP, "QSD (pid %d) ended without answering quit (%s)", (int) pid,
+                     quit_error ? quit_error : "connection closed");
         return false;
     }
     return true;

@@ -9,7 +9,16 @@
  * SIGTERM or SIGHUP) and st_qsd_free() stops it, so it ends with the
  * operation, on error paths too.  Long-running: QSD is detached
  * (--daemonize) and later commands find it again with st_qsd_attach()
- * through the run directory. */
+ * through the run directory.
+ *
+ * Fault injection for tests: with $STRATA_TEST_KILL_QSD=STEP[#N] strata
+ * kills its QSD with SIGKILL right after the Nth (default first) QMP
+ * step named STEP (st_qmp_step_fn: a command name such as
+ * "job-finalize", "blockdev-reopen", "blockdev-del" or "quit", or a job
+ * status such as "job-pending" or "job-concluded"), and waits until it
+ * is gone, so the next step meets a dead QSD exactly as a crash there
+ * would leave it.  STEP "job-progress>=P" kills once a job's progress
+ * reaches P percent. */
 #ifndef ST_QMP_QSD_H
 #define ST_QMP_QSD_H
 
@@ -39,6 +48,7 @@ struct st_qsd {
     struct st_proc proc;        /* the child (transient only; pid -1 otherwise) */
     int stop_timeout_ms;
     struct st_qmp *qmp;         /* owned connection */
+    unsigned test_kill_hits;    /* $STRATA_TEST_KILL_QSD: matching steps seen */
 };
 
 /**
@@ -78,8 +88,12 @@ struct st_qmp *st_qsd_qmp(struct st_qsd *qsd);
  *
  * Stop QSD: `quit`, then SIGTERM, then SIGKILL, each with a deadline;
  * always reaps a child and removes the pid file and socket.  Returns
- * false with @errp set if QSD had to be killed with a signal or had
- * already died (the message says how it ended); it is gone either way.
+ * true only for a clean end: QSD answered `quit` and, for a child,
+ * exited with status 0 (QSD flushes and closes every node on the way,
+ * so a clean end confirms that what it wrote is in the files).  Returns
+ * false with @errp set (ST_E_QMP; the message says how it ended) if QSD
+ * had already died, did not answer `quit`, had to be killed, or exited
+ * otherwise; it is gone either way.
  */
 bool st_qsd_stop(struct st_qsd *qsd, struct st_error **errp);
 
