@@ -510,6 +510,14 @@ open_overlays(struct op *op, struct st_error **errp)
                 return false;
             }
             ov->created = true;
+            ov->node = ST_STEAL(&node);
+            /* Confirm the new header is on disk before the switch and
+             * the metadata rely on it. */
+            if (!st_qmp_blockdev_flush(qmp, ov->node, errp)) {
+                st_error_prepend(errp, "disk '%s': ", ov->dev);
+                return false;
+            }
+            continue;
         }
         ov->node = ST_STEAL(&node);
     }
@@ -557,7 +565,7 @@ abort_run(struct op *op)
 {
     struct st_error *err = NULL;
 
-    if (!st_op_overlays_discard(op->sess ? st_session_qmp(op->sess) : NULL, op->ovs, op->n,
+    if (!st_op_overlays_discard(st_op_live_qmp(op->sess), op->ovs, op->n,
                                 &err)) {
         st_warn("snapshot", "snapshot '%s': rollback incomplete, the journal is kept: %s",
                 op->name, err->msg);

@@ -306,7 +306,9 @@ make_overlay(struct op *op, size_t k, const char *pit, struct st_error **errp)
     if (!(names = st_qmp_blockdev_open_chain_on(qmp, &layer, 1, "r", rd->pit_node, errp)))
         return false;
     ov->node = ST_STEAL(&node);
-    return true;
+    /* Confirm the new header is on disk before anything (the swap, the
+     * metadata) relies on it. */
+    return st_qmp_blockdev_flush(qmp, ov->node, errp);
 }
 
 /* The node export @id serves, from query-block-exports; owned or NULL. */
@@ -411,7 +413,7 @@ abort_run(struct op *op)
 {
     struct st_error *err = NULL;
 
-    if (!st_op_overlays_discard(st_session_qmp(op->sess), op->ovs, op->n, &err)) {
+    if (!st_op_overlays_discard(st_op_live_qmp(op->sess), op->ovs, op->n, &err)) {
         st_warn("snapshot", "revert to '%s': rollback incomplete, the journal is kept: %s",
                 op->node->snap->name, err->msg);
         st_error_free(err);

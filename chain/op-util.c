@@ -19,6 +19,7 @@
 #include "chain/chain.h"
 #include "chain/journal.h"
 #include "chain/op-util.h"
+#include "chain/session.h"
 
 ST_LOG_INIT("chain.op");
 
@@ -138,6 +139,14 @@ st_op_overlays_discard(struct st_qmp *qmp, struct st_op_overlay *ovs, size_t n,
         return false;
     }
     return true;
+}
+
+struct st_qmp *
+st_op_live_qmp(struct st_session *sess)
+{
+    struct st_qmp *qmp = sess ? st_session_qmp(sess) : NULL;
+
+    return qmp && !st_qmp_is_closed(qmp) ? qmp : NULL;
 }
 
 static bool

@@ -68,6 +68,11 @@ void st_op_overlays_free(struct st_op_overlay *ovs, size_t n);
 bool st_op_overlays_discard(struct st_qmp *qmp, struct st_op_overlay *ovs, size_t n,
                             struct st_error **errp);
 
+struct st_session;
+/* The session's QMP connection while its QSD still answers, else NULL
+ * (a QSD that died holds no node to close): for the abort paths. */
+struct st_qmp *st_op_live_qmp(struct st_session *sess);
+
 /**
  * st_op_name_taken:
  *
