@@ -87,6 +87,71 @@ record_load(const char *dir)
     return j;
 }
 
+/* Whether export record @r uses node @node (its own or one it opened). */
+static bool
+record_uses(struct json_object *r, const char *node)
+{
+    struct json_object *opened = st_json_get_array(r, "opened");
+    const char *own = st_json_get_string(r, "node");
+
+    if (own && strcmp(own, node) == 0)
+        return true;
+    for (size_t i = 0; opened && i < json_object_array_length(opened); i++) {
+        const char *n = json_object_get_string(json_object_array_get_idx(opened, i));
+
+        if (n && strcmp(n, node) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool
+st_exporter_check_unheld(const char *run_root, const char *dom, char *const *paths,
+                         struct st_error **errp)
+{
+    CLEANUP_FREE char *dir = st_exporter_export_dir(run_root, dom);
+    CLEANUP_FREE char *pid_path = NULL;
+    CLEANUP_FREE char *pid = NULL;
+    CLEANUP_JSON struct json_object *rec = NULL;
+    struct json_object *exports;
+    const char *holder = NULL;
+    const char *held = NULL;
+
+    if (!st_exporter_clean_stale(dir))
+        return true;
+    rec = record_load(dir);
+    exports = st_json_get_object(rec, "exports");
+    for (size_t i = 0; paths && paths[i] && !holder; i++) {
+        CLEANUP_FREE char *node = st_session_node_name(paths[i]);
+
+        json_object_object_foreach(exports, id, r) {
+            (void) id;
+            if (record_uses(r, node)) {
+                holder = st_json_get_string(r, "snapshot");
+                held = paths[i];
+                if (!holder)
+                    holder = "";
+                break;
+            }
+        }
+    }
+    if (!holder)
+        return true;
+    pid_path = st_path_join(dir, "qsd.pid");
+    pid = st_path_read(pid_path, 64, NULL, NULL);
+    if (pid)
+        pid[strcspn(pid, "\n")] = '\0';
+    if (*holder)
+        st_error_set(errp, ST_E_BUSY, "snapshot '%s' is exported by pid %s, which holds '%s' open",
+                     holder, pid ? pid : "?", held);
+    else
+        st_error_set(errp, ST_E_BUSY, "the current state of domain '%s' is exported by pid %s, which holds '%s' open",
+                     dom, pid ? pid : "?", held);
+    st_error_set_path(errp, held);
+    st_error_hint(errp, "stop it with 'strata export %s --stop'", dom);
+    return false;
+}
+
 static void
 unlink_socket(const char *path)
 {

@@ -75,6 +75,22 @@ char *st_exporter_export_dir(const char *run_root, const char *dom);
 bool st_exporter_clean_stale(const char *dir);
 
 /**
+ * st_exporter_check_unheld:
+ * @paths: image files an operation is about to write or remove
+ *   (NULL-terminated)
+ *
+ * Refuse (ST_E_BUSY) when the export-only QSD of @dom ('strata export'
+ * on a domain that is not live, RUN/DOM/export) holds one of @paths
+ * open: its read-only nodes keep QEMU's lock, so a merge would fail
+ * with QSD's "Failed to get "write" lock", and a removed file would
+ * go on being served.  The message names the export and the QSD's pid
+ * and says how to stop it.  An export's files are found by the node
+ * names strata gave them (st_session_node_name() of each path).
+ */
+bool st_exporter_check_unheld(const char *run_root, const char *dom, char *const *paths,
+                              struct st_error **errp);
+
+/**
  * st_exporter_open:
  * @addr: where a new NBD server listens, or NULL for the default; when
  *   the QSD found already runs one elsewhere: ST_E_CONFLICT

@@ -25,6 +25,7 @@
 #include "xml/snapshot.h"
 #include "chain/chain.h"
 #include "chain/delete-verify.h"
+#include "chain/exporter.h"
 #include "chain/journal.h"
 #include "chain/op-delete.h"
 #include "chain/op-util.h"
@@ -710,6 +711,24 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
 
 /* ---- the phases ---- */
 
+/* Refuse, before any journal or job, a plan whose files an export-only
+ * QSD holds open (chain/exporter.h). */
+static bool
+check_unexported(const char *run_root, const char *dom, const struct st_plan *plan,
+                 struct st_error **errp)
+{
+    CLEANUP_STRV char **paths = NULL;
+
+    for (size_t i = 0; i < plan->nsteps; i++) {
+        st_strv_add(&paths, plan->steps[i].head);
+        st_strv_add(&paths, plan->steps[i].top);
+        st_strv_add(&paths, plan->steps[i].base);
+    }
+    for (size_t i = 0; i < plan->nunlinks; i++)
+        st_strv_add(&paths, plan->unlinks[i].path);
+    return st_exporter_check_unheld(run_root, dom, paths, errp);
+}
+
 bool
 st_delete_execute(const struct st_store *store, const char *dom, const struct st_plan *plan,
                   struct json_object *journal_in, const struct st_delete_opts *opts,
@@ -718,6 +737,8 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
     CLEANUP_JSON struct json_object *journal = NULL;
     CLEANUP_FREE char *phase = NULL;
 
+    if (!check_unexported(opts->run_root, dom, plan, errp))
+        return false;
     if (journal_in) {
         journal = json_object_get(journal_in);
     } else {
