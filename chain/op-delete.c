@@ -403,6 +403,29 @@ live_pivot_done(struct st_session *sess, const struct st_plan_step *s)
     return false;
 }
 
+/* Whether step @i's job is still in a live QSD (a strata killed while
+ * it was pending leaves it there, not yet finalized: the pivot has not
+ * happened, so the step is not done until the job is adopted).  An
+ * unanswered query counts as "there": never assume a step done. */
+static bool
+job_left(struct st_session *sess, size_t i)
+{
+    CLEANUP_FREE char *id = st_xasprintf("strata-delete-%zu", i);
+    CLEANUP_JSON struct json_object *jobs = NULL;
+
+    if (!sess->live)
+        return false;
+    if (!(jobs = st_qmp_execute(st_session_qmp(sess), "query-jobs", NULL, NULL)))
+        return true;
+    for (size_t k = 0; k < json_object_array_length(jobs); k++) {
+        const char *jid = st_json_get_string(json_object_array_get_idx(jobs, k), "id");
+
+        if (jid && strcmp(jid, id) == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool
 run_data(const struct st_store *store, const char *dom, const struct st_plan *plan,
          struct json_object *journal, const struct st_delete_opts *opts, struct st_error **errp)
@@ -418,7 +441,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
         const struct st_plan_step *s = &plan->steps[i];
         struct step_journal sj = { .store = store, .dom = dom, .journal = journal, .step = i };
         bool data_complete = s->kind == ST_PLAN_COMMIT && s->active &&
-                             target_complete_step(journal) == (int64_t) i;
+                             target_complete_step(journal) == (int64_t) i && !job_left(sess, i);
 
         if (step_done(s) || data_complete || live_pivot_done(sess, s)) {
             st_debug("step %zu (%s into '%s') is already done", i,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/name.h"
 #include "common/path.h"
@@ -125,6 +126,18 @@ st_session_close(struct st_session **sessp, struct st_error **errp)
         return true;
     if (!sess->live && (ok = st_qsd_stop(sess->qsd, errp)))
         st_debug("transient QSD ended cleanly");
+    if (sess->live) {
+        /* What the operation confirmed on disk stands, but the user must
+         * hear that the domain stopped being served on the way. */
+        CLEANUP_ERROR struct st_error *err = NULL;
+        CLEANUP_JSON struct json_object *v = st_qmp_execute(st_session_qmp(sess),
+                                                            "query-version", NULL, &err);
+
+        if (!v)
+            st_warn("live", "the domain's QSD went away during the operation (%s); what "
+                    "strata confirmed on disk is kept, and the domain is no longer running: "
+                    "'strata start' serves it again", err->msg);
+    }
     st_session_free(sess);
     return ok;
 }

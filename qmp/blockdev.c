@@ -148,6 +148,7 @@ st_qmp_blockdev_flush(struct st_qmp *qmp, const char *name, struct st_error **er
         return false;
     }
     st_debug("flushed node %s", name);
+    st_qmp_step(qmp, "flush", 0, 0);
     return true;
 }
 

@@ -107,7 +107,8 @@ struct json_object *st_qmp_wait_event(struct st_qmp *qmp, st_qmp_event_pred_fn p
  * @step: what just happened: a command name after its successful reply
  *   ("job-finalize", "blockdev-reopen", "quit", ...), or "job-STATUS"
  *   when a job of strata's reached STATUS ("job-pending",
- *   "job-concluded", ...), or "job-progress" on each progress poll
+ *   "job-concluded", ...), "job-progress" on each progress poll, or
+ *   "flush" when st_qmp_blockdev_flush() succeeded
  * @done, @total: a job's progress for "job-progress", else 0
  *
  * A hook called at each step of the conversation.  The supervisor uses

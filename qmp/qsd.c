@@ -184,7 +184,7 @@ wait_gone(struct st_qsd *qsd, const struct st_deadline *dl)
 char *
 st_qsd_describe_end(struct st_qsd *qsd)
 {
-    pid_t pid = qsd->pid > 0 ? qsd->pid : qsd->proc.pid;
+    pid_t pid = qsd->known_pid;
     struct st_deadline dl = st_deadline_in_ms(HANGUP_GRACE_MS);
     CLEANUP_FREE char *how = NULL;
 
@@ -199,8 +199,10 @@ st_qsd_describe_end(struct st_qsd *qsd)
         how = st_proc_status_string(qsd->proc.status);
         return st_xasprintf("QSD %s", how);
     }
+    /* Not strata's child: how it ended is not ours to see. */
     if (wait_gone(qsd, &dl))
-        return st_xasprintf("QSD (pid %d) has exited", (int) pid);
+        return st_xasprintf("QSD (pid %d) has exited; its log may say why: '%s'", (int) pid,
+                            qsd->log_path);
     return st_xasprintf("QSD (pid %d) closed its QMP connection but is still running", (int) pid);
 }
 
@@ -365,9 +367,10 @@ spawn(struct st_qsd *qsd, const struct st_qsd_opts *opts, const struct st_deadli
             qsd->pid = -1;
             return false;
         }
+        qsd->known_pid = qsd->pid;
         return true;
     }
-    qsd->pid = qsd->proc.pid;
+    qsd->pid = qsd->known_pid = qsd->proc.pid;
     /* QSD writes its pid file after its monitor and exports are set up. */
     while (!read_pid(qsd->pid_path)) {
         struct timespec ts = { 0, READY_POLL_MS * 1000 * 1000 };
@@ -445,7 +448,7 @@ st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp)
         st_qsd_free(qsd);
         return NULL;
     }
-    qsd->pid = pid;
+    qsd->pid = qsd->known_pid = pid;
     if (!(qsd->qmp = st_qmp_connect(qsd->sock_path, timeout_ms, errp))) {
         st_error_prepend(errp, "QSD pid %d in '%s': ", (int) pid, run_dir);
         st_error_hint(errp, "QSD serves one QMP client at a time: is another strata using it?");

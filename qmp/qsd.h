@@ -15,7 +15,8 @@
  * kills its QSD with SIGKILL right after the Nth (default first) QMP
  * step named STEP (st_qmp_step_fn: a command name such as
  * "job-finalize", "blockdev-reopen", "blockdev-del" or "quit", or a job
- * status such as "job-pending" or "job-concluded"), and waits until it
+ * status such as "job-pending" or "job-concluded", or "flush" once
+ * st_qmp_blockdev_flush() has seen a node written back), and waits until it
  * is gone, so the next step meets a dead QSD exactly as a crash there
  * would leave it.  STEP "job-progress>=P" kills once a job's progress
  * reaches P percent. */
@@ -45,6 +46,7 @@ struct st_qsd {
     char *log_path;             /* owned, RUN/qsd.log */
     bool long_running;
     pid_t pid;                  /* QSD's pid; -1 once it is known to be gone */
+    pid_t known_pid;            /* the pid it had, for messages once it is gone */
     struct st_proc proc;        /* the child (transient only; pid -1 otherwise) */
     int stop_timeout_ms;
     struct st_qmp *qmp;         /* owned connection */
