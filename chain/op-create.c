@@ -244,7 +244,6 @@ validate(struct op *op, const char *domname, struct st_error **errp)
         const struct st_domain_disk *d = &op->dom->disks[i];
         const struct st_snapshot_disk *reqd;
         enum st_snapshot_mode mode;
-        struct st_chain_opts copts = { .skip_allocation = true };
         CLEANUP_CHAIN struct st_chain *chain = NULL;
         struct cdisk *cd = &op->disks[op->n];
         struct st_op_overlay *ov = &op->ovs[op->n];
@@ -260,22 +259,10 @@ validate(struct op *op, const char *domname, struct st_error **errp)
         }
         cd->disk = d;
         cd->format = d->format ? d->format : "qcow2";
-        copts.format = cd->format;
         /* The whole chain is checked here (headers only): offline,
          * QSD opens just the active file (see open_overlays()). */
-        if (!(chain = st_chain_load(d->source, &copts, errp))) {
-            st_error_prepend(errp, "disk '%s': ", d->target);
+        if (!(chain = st_op_load_disk_chain(d, false, errp)))
             return false;
-        }
-        if (!st_op_check_chain(chain, d->target, errp))
-            return false;
-        if (!chain->layers[0].has_header) {
-            st_error_set(errp, ST_E_CHAIN, "disk '%s': cannot read the header of '%s'%s%s",
-                         d->target, d->source, chain->layers[0].n_faults ? ": " : "",
-                         chain->layers[0].n_faults ? chain->layers[0].faults[0].message : "");
-            st_error_set_path(errp, d->source);
-            return false;
-        }
         cd->size = chain->layers[0].virtual_size;
         target = reqd && reqd->source ? st_xstrdup(reqd->source)
                                       : st_naming_overlay_default(d->source, op->name);

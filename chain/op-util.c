@@ -16,9 +16,11 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
+#include "xml/domain.h"
 #include "chain/chain.h"
 #include "chain/journal.h"
 #include "chain/op-util.h"
+#include "chain/remote.h"
 #include "chain/session.h"
 
 ST_LOG_INIT("chain.op");
@@ -221,28 +223,95 @@ st_op_save_as_current(const struct st_store *store, const char *dom, struct st_s
     return st_store_snapshot_save(store, dom, prev, errp);
 }
 
-bool
-st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp)
+/* Whether fault @code of layer @i stops an operation.  A remote base
+ * (an NBD URI as the bottom layer's backing, which QSD opens with its
+ * nbd driver) is allowed where @remote_ok. */
+static bool
+fault_refused(const struct st_chain *chain, size_t i, enum st_fault_code code, bool remote_ok)
+{
+    const struct st_layer *l = &chain->layers[i];
+    CLEANUP_FREE char *name = NULL;
+    CLEANUP_FREE char *sock = NULL;
+
+    switch (code) {
+    case ST_FAULT_BACKING_SMALLER:
+    case ST_FAULT_BACKING_LARGER:
+    case ST_FAULT_DIRTY:
+    case ST_FAULT_BAD_TABLE:
+        /* 'chain check' reports these; QEMU reads the data right. */
+        return false;
+    case ST_FAULT_UNSUPPORTED_BACKING:
+        return !(remote_ok && i == chain->n_layers - 1 && l->backing &&
+                 st_remote_parse_uri(l->backing, &name, &sock));
+    default:
+        return true;
+    }
+}
+
+static bool
+check_chain(const struct st_chain *chain, const char *dev, bool remote_ok,
+            struct st_error **errp)
 {
     for (size_t i = 0; i < chain->n_layers; i++) {
         const struct st_layer *l = &chain->layers[i];
 
         for (size_t f = 0; f < l->n_faults; f++) {
-            switch (l->faults[f].code) {
-            case ST_FAULT_BACKING_SMALLER:
-            case ST_FAULT_BACKING_LARGER:
-            case ST_FAULT_DIRTY:
-            case ST_FAULT_BAD_TABLE:
-                /* 'chain check' reports these; QEMU reads the data right. */
+            if (!fault_refused(chain, i, l->faults[f].code, remote_ok))
                 continue;
-            default:
-                st_error_set(errp, ST_E_CHAIN, "disk '%s': %s", dev, l->faults[f].message);
-                st_error_set_path(errp, l->path);
-                st_error_hint(errp, "'strata chain check %s' lists every fault of this chain",
-                              chain->layers[0].path);
-                return false;
-            }
+            st_error_set(errp, ST_E_CHAIN, "disk '%s': %s", dev, l->faults[f].message);
+            st_error_set_path(errp, l->path);
+            st_error_hint(errp, "'strata chain check %s' lists every fault of this chain",
+                          chain->layers[0].path);
+            return false;
         }
+    }
+    return true;
+}
+
+struct st_chain *
+st_op_load_disk_chain(const struct st_domain_disk *d, bool remote_ok, struct st_error **errp)
+{
+    struct st_chain_opts copts = { .skip_allocation = true,
+                                   .format = d->format ? d->format : "qcow2" };
+    CLEANUP_CHAIN struct st_chain *chain = NULL;
+    struct st_chain *ret;
+
+    if (!(chain = st_chain_load(d->source, &copts, errp))) {
+        st_error_prepend(errp, "disk '%s': ", d->target);
+        return NULL;
+    }
+    if (!check_chain(chain, d->target, remote_ok, errp))
+        return NULL;
+    if (!chain->layers[0].has_header) {
+        st_error_set(errp, ST_E_CHAIN, "disk '%s': cannot read the header of '%s'%s%s",
+                     d->target, d->source, chain->layers[0].n_faults ? ": " : "",
+                     chain->layers[0].n_faults ? chain->layers[0].faults[0].message : "");
+        st_error_set_path(errp, d->source);
+        return NULL;
+    }
+    ret = chain;
+    chain = NULL;
+    return ret;
+}
+
+bool
+st_op_check_domain_chains(const struct st_domain *dom, struct st_error **errp)
+{
+    for (size_t i = 0; i < dom->ndisks; i++) {
+        const struct st_domain_disk *d = &dom->disks[i];
+        CLEANUP_CHAIN struct st_chain *chain = NULL;
+
+        if (!d->source || d->snapshot == ST_SNAPSHOT_MODE_NO)
+            continue;
+        /* As libvirt does, a disk may name an image made later; what
+         * exists must be sound. */
+        if (!st_path_exists(d->source)) {
+            st_warn("domain", "disk '%s': '%s' does not exist yet; snapshots need it",
+                    d->target, d->source);
+            continue;
+        }
+        if (!(chain = st_op_load_disk_chain(d, true, errp)))
+            return false;
     }
     return true;
 }

@@ -100,16 +100,35 @@ bool st_op_save_as_current(const struct st_store *store, const char *dom,
                            struct st_error **errp);
 
 struct st_chain;
+
+struct st_domain;
+struct st_domain_disk;
 /**
- * st_op_check_chain:
- * @dev: the disk, for the message
+ * st_op_load_disk_chain:
+ * @d: a disk with a source file
  *
- * Refuse (ST_E_CHAIN, naming the file and the fault) a chain that QSD
- * must not open: a missing or looping file, an unrecorded backing
- * format, a corrupt, encrypted or unsupported layer.  The same rule as
- * st_session_open_chain(), for operations that open only the top.
+ * The disk's chain, read with strata's own reader (headers only, in the
+ * disk's format, qcow2 when it names none), refused (ST_E_CHAIN,
+ * naming the file and the fault) when QSD must not open it: a missing
+ * or looping file, an unrecorded backing format, a corrupt, encrypted
+ * or unsupported layer (the rule of st_session_open_chain(), for
+ * operations that open only the top), or a top whose header cannot be
+ * read.  @remote_ok allows an NBD URI as the bottom layer's
+ * backing (a remote base, which exports open; snapshots do not yet).
+ * Owned by the caller; NULL with @errp set.
  */
-bool st_op_check_chain(const struct st_chain *chain, const char *dev, struct st_error **errp);
+struct st_chain *st_op_load_disk_chain(const struct st_domain_disk *d, bool remote_ok,
+                                       struct st_error **errp);
+
+/**
+ * st_op_check_domain_chains:
+ *
+ * Every disk of @dom that strata manages (a source file, not
+ * snapshot='no') loads with st_op_load_disk_chain(): define refuses at
+ * once a chain the first snapshot would refuse later.  A source file
+ * that does not exist yet is a warning (libvirt allows it).
+ */
+bool st_op_check_domain_chains(const struct st_domain *dom, struct st_error **errp);
 
 /* Crash injection for the recovery tests: when $STRATA_TEST_CRASH
  * equals @where, the process kills itself with SIGKILL right here, as

@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "xml/domain.h"
 #include "xml/xml.h"
+#include "chain/op-util.h"
 #include "chain/store.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -82,6 +83,12 @@ save_new(struct cli *cli, struct st_domain *dom, bool replace, bool no_wait,
     CLEANUP_STORE struct st_store *store = NULL;
     CLEANUP_CLOSE int lock = -1;
 
+    /* A chain the first snapshot would refuse is refused now, before
+     * anything is written. */
+    if (!st_op_check_domain_chains(dom, errp)) {
+        st_error_prepend(errp, "domain '%s' not defined: ", dom->name);
+        return -1;
+    }
     if (!(store = open_store(cli, true, errp)))
         return -1;
     if ((lock = st_store_lock(store, dom->name, !no_wait, errp)) < 0)

@@ -93,9 +93,12 @@ refused "all disks off" "no disk of domain 'web' is to be snapshotted" \
     "${st[@]}" snapshot-create-as web s1 --diskspec vda,snapshot=no --diskspec vdb,snapshot=no
 refused "no domain" "" "${st[@]}" snapshot-create-as nosuch s1
 
-# A broken chain (missing backing file) is refused before QSD is asked.
-"$QEMU_IMG" create -q -f qcow2 -u -F qcow2 -b "$dir/gone.qcow2" "$dir/broken.qcow2" 4M
+# A chain broken after define (its backing file removed) is refused
+# before QSD is asked.
+"$QEMU_IMG" create -q -f qcow2 "$dir/gone.qcow2" 4M
+"$QEMU_IMG" create -q -f qcow2 -F qcow2 -b "$dir/gone.qcow2" "$dir/broken.qcow2" 4M
 "${st[@]}" define-as bad --disk "vda=$dir/broken.qcow2" >/dev/null
+rm "$dir/gone.qcow2"
 rc=0; "${st[@]}" snapshot-create-as bad s1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "snapshot of a broken chain"
 assert_contains "$(cat "$dir/err")" "disk 'vda': "
