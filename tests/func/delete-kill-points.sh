@@ -115,6 +115,14 @@ run_case() {
             finish "$snap"
             return
         fi
+        if [ "$rc" = 0 ] && [ "$point" = quit ]; then
+            # QSD answered quit and exited 0 before the SIGKILL landed:
+            # a clean end that strata saw, so the delete is complete.
+            assert_contains "$(cat "$dir/log")" "transient QSD ended cleanly"
+            n_killed=$((n_killed + 1)) n_late=$((n_late + 1))
+            finish "$snap"
+            return
+        fi
         assert_eq "$rc" 1 "$what: strata's status after its QSD was killed"
         if [ "$mode" = live ]; then
             assert_contains "$(cat "$dir/log")" "QSD went away (QSD (pid $qsd) has exited"
@@ -188,4 +196,4 @@ for mode in ${KILL_POINT_MODES:-offline live}; do
     run_cases linear "$mode" s2 commit "$active"
     run_case linear "$mode" s2 commit crash delete-target-complete
 done
-echo "ok: $n_killed kills, $n_late of a live QSD after the data was confirmed"
+echo "ok: $n_killed kills, $n_late too late to interrupt (data confirmed, or quit already done)"
