@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -90,8 +91,17 @@ st_xml_parse(const char *text, size_t len, const char *what, struct st_error **e
         CLEANUP_FREE char *msg = st_xstrdup(e && e->message ? e->message : "malformed XML");
         size_t n = strlen(msg);
 
+        int depth = 0;
+
         while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             msg[--n] = '\0';
+        /* libxml2's own advice (a parser option) means nothing to a
+         * user; say what the limit is. */
+        if (sscanf(msg, "Excessive depth in document: %d", &depth) == 1) {
+            free(msg);
+            msg = st_xasprintf("elements nest more than %d levels deep, the limit for a "
+                               "domain or snapshot file", depth);
+        }
         st_error_set(errp, ST_E_XML, "%s:%d:%d: %s", what, e ? e->line : 1,
                      e && e->int2 > 0 ? e->int2 : 1, msg);
         xmlFreeDoc(doc);

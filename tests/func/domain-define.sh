@@ -82,6 +82,13 @@ head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$dir/huge.xml"
 rc=0; "${st[@]}" define "$dir/huge.xml" 2>"$dir/err" >/dev/null || rc=$?
 assert_eq "$rc" 1 "define of a 5 MiB file"
 assert_contains "$(cat "$dir/err")" "is larger than"
+# Nesting past libxml2's depth limit, said in strata's words.
+printf '<domain>%.0s' $(seq 300) >"$dir/deep.xml"
+rc=0; "${st[@]}" define "$dir/deep.xml" 2>"$dir/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "define of a deeply nested file"
+assert_contains "$(cat "$dir/err")" "deep.xml:1:"
+assert_contains "$(cat "$dir/err")" "elements nest more than 256 levels deep, the limit for a domain or snapshot file"
+grep -q HUGE "$dir/err" && fail "libxml2's XML_PARSE_HUGE advice reached the user"
 for name in "../x" "a/b" "" "-x"; do
     rc=0; "${st[@]}" define-as "$name" --disk vda=/x 2>"$dir/err" >/dev/null || rc=$?
     assert_eq "$rc" 1 "define-as '$name'"
