@@ -223,40 +223,28 @@ st_op_save_as_current(const struct st_store *store, const char *dom, struct st_s
     return st_store_snapshot_save(store, dom, prev, errp);
 }
 
-/* Whether fault @code of layer @i stops an operation.  A remote base
- * (an NBD URI as the bottom layer's backing, which QSD opens with its
- * nbd driver) is allowed where @remote_ok. */
+/* An NBD URI as the bottom layer's backing: a remote base. */
 static bool
-fault_refused(const struct st_chain *chain, size_t i, enum st_fault_code code, bool remote_ok)
+remote_base(const struct st_chain *chain)
 {
-    const struct st_layer *l = &chain->layers[i];
+    const struct st_layer *bottom = &chain->layers[chain->n_layers - 1];
     CLEANUP_FREE char *name = NULL;
     CLEANUP_FREE char *sock = NULL;
 
-    switch (code) {
-    case ST_FAULT_BACKING_SMALLER:
-    case ST_FAULT_BACKING_LARGER:
-    case ST_FAULT_DIRTY:
-    case ST_FAULT_BAD_TABLE:
-        /* 'chain check' reports these; QEMU reads the data right. */
-        return false;
-    case ST_FAULT_UNSUPPORTED_BACKING:
-        return !(remote_ok && i == chain->n_layers - 1 && l->backing &&
-                 st_remote_parse_uri(l->backing, &name, &sock));
-    default:
-        return true;
-    }
+    return bottom->backing && st_remote_parse_uri(bottom->backing, &name, &sock);
 }
 
 static bool
 check_chain(const struct st_chain *chain, const char *dev, bool remote_ok,
             struct st_error **errp)
 {
+    bool remote = remote_ok && remote_base(chain);
+
     for (size_t i = 0; i < chain->n_layers; i++) {
         const struct st_layer *l = &chain->layers[i];
 
         for (size_t f = 0; f < l->n_faults; f++) {
-            if (!fault_refused(chain, i, l->faults[f].code, remote_ok))
+            if (!st_session_fault_blocks_open(chain, i, l->faults[f].code, remote))
                 continue;
             st_error_set(errp, ST_E_CHAIN, "disk '%s': %s", dev, l->faults[f].message);
             st_error_set_path(errp, l->path);

@@ -214,8 +214,9 @@ st_session_find_node(struct st_session *sess, const char *path, struct st_error 
  * 'chain check' but do not stop QEMU from reading the data right).  An
  * NBD backing of the bottom layer (@remote) is opened through QSD's nbd
  * driver, so its "unsupported-backing" does not count. */
-static bool
-fault_blocks_open(const struct st_chain *chain, size_t i, enum st_fault_code code, bool remote)
+bool
+st_session_fault_blocks_open(const struct st_chain *chain, size_t i, enum st_fault_code code,
+                             bool remote)
 {
     switch (code) {
     case ST_FAULT_BACKING_SMALLER:
@@ -285,7 +286,7 @@ st_session_open_chain(struct st_session *sess, const char *path, const char *for
         const struct st_layer *l = &chain->layers[i];
 
         for (size_t f = 0; f < l->n_faults; f++) {
-            if (!fault_blocks_open(chain, i, l->faults[f].code, remote))
+            if (!st_session_fault_blocks_open(chain, i, l->faults[f].code, remote))
                 continue;
             st_error_set(errp, ST_E_CHAIN, "chain of '%s': %s", path, l->faults[f].message);
             st_error_set_path(errp, l->path);

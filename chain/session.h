@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "qmp/client.h"
 #include "qmp/qsd.h"
+#include "chain/chain.h"
 
 struct st_session {
     struct st_qsd *qsd;         /* owned */
@@ -84,6 +85,12 @@ char *st_session_disk_export_id(const char *dev);
 /* A node name for a new file at @path: "s" + 16 hex digits of a hash of
  * the path; owned.  QEMU's limit is 31 characters, "-file" included. */
 char *st_session_node_name(const char *path);
+
+/* Whether fault @code of layer @i makes @chain unsafe to open; an NBD
+ * backing of the bottom layer counts only when not @remote (a remote
+ * base, which QSD opens with its nbd driver). */
+bool st_session_fault_blocks_open(const struct st_chain *chain, size_t i,
+                                  enum st_fault_code code, bool remote);
 
 /**
  * st_session_find_node:
