@@ -199,7 +199,7 @@ static int
 adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error **errp)
 {
     CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
-    const char *status = NULL, *error = NULL;
+    const char *status = NULL;
 
     if (!jobs)
         return -1;
@@ -207,13 +207,12 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
         struct json_object *j = json_object_array_get_idx(jobs, i);
         const char *id = st_json_get_string(j, "id");
 
-        if (id && strcmp(id, job->job_id) == 0) {
+        if (id && strcmp(id, job->job_id) == 0)
             status = st_json_get_string(j, "status");
-            error = st_json_get_string(j, "error");
-        }
     }
     if (!status)
         return 0;
+    st_qmp_job_drop_events(qmp, job->job_id);
     st_debug("adopting job %s left in QSD (status %s)", job->job_id, status);
     if (strcmp(status, "running") == 0) {
         /* This run's rate limit (none unless --speed), not the dead one's. */
@@ -223,19 +222,6 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
         json_object_object_add(args, "speed", json_object_new_int64(job->speed));
         if (!st_qmp_run(qmp, "block-job-set-speed", args, errp))
             return -1;
-    }
-    if (strcmp(status, "concluded") == 0) {
-        if (!job_cmd(qmp, "job-dismiss", job->job_id, errp))
-            return -1;
-        if (error) {
-            st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", job->job_id, error);
-            return -1;
-        }
-        /* Its data is confirmed only by a flush in this run. */
-        for (size_t i = 0; job->flush_pending && job->flush_pending[i]; i++)
-            if (!st_qmp_blockdev_flush(qmp, job->flush_pending[i], errp))
-                return -1;
-        return 1;
     }
     if (strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp))
         return -1;
@@ -403,27 +389,68 @@ live_pivot_done(struct st_session *sess, const struct st_plan_step *s)
     return false;
 }
 
-/* Whether step @i's job is still in a live QSD (a strata killed while
- * it was pending leaves it there, not yet finalized: the pivot has not
- * happened, so the step is not done until the job is adopted).  An
- * unanswered query counts as "there": never assume a step done. */
-static bool
-job_left(struct st_session *sess, size_t i)
+/* Whether step @i's job is still in a live QSD: 1 when it is running,
+ * ready or pending (a strata killed while it ran leaves it there, not
+ * yet finalized, so the step is not done until the job is adopted), 0
+ * when there is none, -1 with @errp set.  A concluded job is dismissed
+ * here, first: QSD 7.2 crashes on query-named-block-nodes while a
+ * stream job that flattened its top is concluded and not dismissed
+ * (seen here), and every later step looks nodes up that way.  Its
+ * writes are then confirmed as a step found done (confirm_done). */
+static int
+job_left(struct st_session *sess, size_t i, struct st_error **errp)
 {
     CLEANUP_FREE char *id = st_xasprintf("strata-delete-%zu", i);
     CLEANUP_JSON struct json_object *jobs = NULL;
+    struct st_qmp *qmp = st_session_qmp(sess);
 
     if (!sess->live)
-        return false;
-    if (!(jobs = st_qmp_execute(st_session_qmp(sess), "query-jobs", NULL, NULL)))
-        return true;
+        return 0;
+    if (!(jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp)))
+        return -1;
     for (size_t k = 0; k < json_object_array_length(jobs); k++) {
-        const char *jid = st_json_get_string(json_object_array_get_idx(jobs, k), "id");
+        struct json_object *j = json_object_array_get_idx(jobs, k);
+        const char *jid = st_json_get_string(j, "id");
+        const char *status = st_json_get_string(j, "status");
+        const char *error = st_json_get_string(j, "error");
 
-        if (jid && strcmp(jid, id) == 0)
-            return true;
+        if (!jid || strcmp(jid, id) != 0)
+            continue;
+        if (!status || strcmp(status, "concluded") != 0)
+            return 1;
+        st_debug("dismissing job %s left concluded in QSD", id);
+        if (!job_cmd(qmp, "job-dismiss", id, errp))
+            return -1;
+        if (error) {
+            st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", id, error);
+            return -1;
+        }
+        return 0;
     }
-    return false;
+    return 0;
+}
+
+/* A step found done on disk (its job ended in a run that was cut short)
+ * counts as done only once this QSD has flushed what the job wrote: the
+ * run that ended it may have died before its flushes, leaving the new
+ * backing in a header that is not yet on disk.  A flush of a read-only
+ * node is a no-op in QEMU, so each is made writable first. */
+static bool
+confirm_done(struct st_session *sess, const struct st_plan_step *s, struct st_error **errp)
+{
+    struct st_qmp *qmp = st_session_qmp(sess);
+    CLEANUP_FREE char *head = NULL;
+    CLEANUP_FREE char *written = NULL;
+    CLEANUP_FREE char *over = NULL;
+
+    if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||
+        !(written = node_of(sess, s->kind == ST_PLAN_STREAM ? s->top : s->base, errp)))
+        return false;
+    if (s->kind == ST_PLAN_COMMIT && !(over = overlay_of(qmp, written, errp)) && errp && *errp)
+        return false;
+    if (!reopen_rw(qmp, written, errp) || !st_qmp_blockdev_flush(qmp, written, errp))
+        return false;
+    return !over || (reopen_rw(qmp, over, errp) && st_qmp_blockdev_flush(qmp, over, errp));
 }
 
 static bool
@@ -440,13 +467,29 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
     for (size_t i = from; i < plan->nsteps; i++) {
         const struct st_plan_step *s = &plan->steps[i];
         struct step_journal sj = { .store = store, .dom = dom, .journal = journal, .step = i };
+        /* A job of ours still in a live QSD is adopted (run_step),
+         * whatever the files say: its flushes are not yet made. */
+        int left = job_left(sess, i, errp);
         bool data_complete = s->kind == ST_PLAN_COMMIT && s->active &&
-                             target_complete_step(journal) == (int64_t) i && !job_left(sess, i);
+                             target_complete_step(journal) == (int64_t) i;
 
-        if (step_done(s) || data_complete || live_pivot_done(sess, s)) {
-            st_debug("step %zu (%s into '%s') is already done", i,
+        if (left < 0) {
+            st_error_prepend(errp, "disk '%s': ", s->disk);
+            st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+            return false;
+        }
+        if (!left && (data_complete || live_pivot_done(sess, s))) {
+            st_debug("step %zu (active commit into '%s') is already done", i, s->base);
+        } else if (!left && step_done(s)) {
+            st_debug("step %zu (%s into '%s') is already done; flushing it", i,
                      s->kind == ST_PLAN_COMMIT ? "commit" : "stream",
                      s->kind == ST_PLAN_COMMIT ? s->base : s->top);
+            if (!confirm_done(sess, s, errp)) {
+                st_error_prepend(errp, "disk '%s': flushing the merge into '%s': ", s->disk,
+                                 s->kind == ST_PLAN_COMMIT ? s->base : s->top);
+                st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+                return false;
+            }
         } else {
             if (opts->step_begin)
                 opts->step_begin(s, i, plan->nsteps, opts->opaque);

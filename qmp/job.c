@@ -48,6 +48,16 @@ is_our_event(struct json_object *ev, void *opaque)
     return strncmp(name, "BLOCK_JOB_", 10) == 0 && dev && strcmp(dev, js->id) == 0;
 }
 
+void
+st_qmp_job_drop_events(struct st_qmp *qmp, const char *job_id)
+{
+    struct job_state js = { .id = job_id };
+    struct json_object *ev;
+
+    while ((ev = st_qmp_take_event(qmp, is_our_event, &js)))
+        json_object_put(ev);
+}
+
 /* Our entry of query-jobs (borrowed from @jobs), or NULL. */
 static struct json_object *
 find_job(struct json_object *jobs, const char *id)

@@ -100,4 +100,14 @@ bool st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *opts,
 bool st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_opts *opts,
                      struct st_error **errp);
 
+/**
+ * st_qmp_job_drop_events:
+ *
+ * Drop the events queued for @job_id.  For a caller that has just read
+ * the job's status with query-jobs: every event queued before that
+ * reply is older news, and a stale PENDING handled later would finalize
+ * the job a second time.
+ */
+void st_qmp_job_drop_events(struct st_qmp *qmp, const char *job_id);
+
 #endif

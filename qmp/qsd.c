@@ -213,9 +213,9 @@ hangup_cb(void *opaque)
 }
 
 /* Whether @step matches the kill point @want ("STEP", "STEP#N" or
- * "job-progress>=P"); counts hits of a plain step in qsd. */
+ * "job-progress>=P"); counts hits of a plain step in *@hits. */
 static bool
-kill_point_matches(struct st_qsd *qsd, const char *want, const char *step, uint64_t done,
+kill_point_matches(unsigned *hits, const char *want, const char *step, uint64_t done,
                    uint64_t total)
 {
     const char *hash = strchr(want, '#');
@@ -230,7 +230,17 @@ kill_point_matches(struct st_qsd *qsd, const char *want, const char *step, uint6
     }
     if (strlen(step) != len || strncmp(step, want, len) != 0)
         return false;
-    return ++qsd->test_kill_hits == (nth ? nth : 1);
+    return ++*hits == (nth ? nth : 1);
+}
+
+/* $STRATA_TEST_CRASH=after:STEP[#N]: the crash point of strata itself
+ * after a QMP step, named as for $STRATA_TEST_KILL_QSD. */
+static const char *
+test_crash_after(void)
+{
+    const char *want = getenv("STRATA_TEST_CRASH");
+
+    return want && strncmp(want, "after:", 6) == 0 ? want + 6 : NULL;
 }
 
 static void
@@ -238,10 +248,15 @@ test_kill_step(const char *step, uint64_t done, uint64_t total, void *opaque)
 {
     struct st_qsd *qsd = opaque;
     const char *want = getenv("STRATA_TEST_KILL_QSD");
+    const char *crash = test_crash_after();
     struct st_deadline dl = st_deadline_in_ms(10 * 1000);
     pid_t pid = qsd->pid;
 
-    if (!want || pid <= 0 || !kill_point_matches(qsd, want, step, done, total))
+    if (crash && kill_point_matches(&qsd->test_crash_hits, crash, step, done, total)) {
+        st_debug("STRATA_TEST_CRASH: dying after '%s'", step);
+        raise(SIGKILL);
+    }
+    if (!want || pid <= 0 || !kill_point_matches(&qsd->test_kill_hits, want, step, done, total))
         return;
     st_debug("STRATA_TEST_KILL_QSD: killing QSD pid %d after '%s'", (int) pid, step);
     kill(pid, SIGKILL);
@@ -255,7 +270,7 @@ static void
 watch(struct st_qsd *qsd)
 {
     st_qmp_set_hangup_fn(qsd->qmp, hangup_cb, qsd);
-    if (getenv("STRATA_TEST_KILL_QSD"))
+    if (getenv("STRATA_TEST_KILL_QSD") || test_crash_after())
         st_qmp_set_step_fn(qsd->qmp, test_kill_step, qsd);
 }
 

@@ -19,7 +19,8 @@
  * st_qmp_blockdev_flush() has seen a node written back), and waits until it
  * is gone, so the next step meets a dead QSD exactly as a crash there
  * would leave it.  STEP "job-progress>=P" kills once a job's progress
- * reaches P percent. */
+ * reaches P percent.  $STRATA_TEST_CRASH=after:STEP[#N] (same names)
+ * kills strata itself there instead, as a power cut would. */
 #ifndef ST_QMP_QSD_H
 #define ST_QMP_QSD_H
 
@@ -51,6 +52,7 @@ struct st_qsd {
     int stop_timeout_ms;
     struct st_qmp *qmp;         /* owned connection */
     unsigned test_kill_hits;    /* $STRATA_TEST_KILL_QSD: matching steps seen */
+    unsigned test_crash_hits;   /* $STRATA_TEST_CRASH=after:STEP: matching steps seen */
 };
 
 /**

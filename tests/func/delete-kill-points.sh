@@ -11,7 +11,8 @@
 # delete; the content of every remaining point and active layer is what
 # it was before, and no QSD is left.  Kill points are deterministic:
 # $STRATA_TEST_KILL_QSD makes strata kill its own QSD after a named
-# step, $STRATA_TEST_CRASH makes strata die at a named point.
+# step, $STRATA_TEST_CRASH makes strata die at a named point or, as
+# after:STEP, after the same steps (then `strata recover` finishes).
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -137,7 +138,7 @@ run_case() {
         # admin would (the live QSD belongs to the domain and stays).
         for f in "$dir"/run/op-*/qsd.pid; do
             [ -e "$f" ] || continue
-            kill -9 "$(cat "$f")"
+            kill -9 "$(cat "$f")" 2>/dev/null || true   # gone already after quit
             _wait_until 10 "QSD to die" dead_or_zombie "$(cat "$f")"
             rm -rf "$(dirname "$f")"
         done
@@ -186,6 +187,14 @@ run_cases() {
     done
     for p in $crashes; do
         run_case "$shape" "$mode" "$snap" "$action" crash "$p" "$@"
+    done
+    # strata itself killed after each of those QMP steps, then recover.
+    for p in $during; do
+        run_case "$shape" "$mode" "$snap" "$action" crash "after:$p" "$@" --speed 1048576
+    done
+    for p in $points; do
+        [ "$mode:$p" != live:quit ] || continue
+        run_case "$shape" "$mode" "$snap" "$action" crash "after:$p" "$@"
     done
 }
 
