@@ -199,7 +199,8 @@ static int
 adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error **errp)
 {
     CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
-    const char *status = NULL;
+    const char *status = NULL, *type = NULL;
+    const char *want = job->type == ST_QMP_JOB_STREAM ? "stream" : "commit";
 
     if (!jobs)
         return -1;
@@ -207,11 +208,21 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
         struct json_object *j = json_object_array_get_idx(jobs, i);
         const char *id = st_json_get_string(j, "id");
 
-        if (id && strcmp(id, job->job_id) == 0)
+        if (id && strcmp(id, job->job_id) == 0) {
             status = st_json_get_string(j, "status");
+            type = st_json_get_string(j, "type");
+        }
     }
     if (!status)
         return 0;
+    if (!type || strcmp(type, want) != 0) {
+        /* Another merge's job (a blockpull run after a killed
+         * blockcommit): finishing it is not what was asked. */
+        st_error_set(errp, ST_E_BUSY, "job '%s' (%s) of an earlier run is still in QSD",
+                     job->job_id, type ? type : "?");
+        st_error_hint(errp, "run the command that started it again to finish it");
+        return -1;
+    }
     st_qmp_job_drop_events(qmp, job->job_id);
     st_debug("adopting job %s left in QSD (status %s)", job->job_id, status);
     if (strcmp(status, "running") == 0) {
@@ -311,6 +322,17 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
         job.device = head;
         job.base_node = base;
         written[0] = base;
+        if (s->active) {
+            /* The mirror behind an active commit flushes its target
+             * itself before it completes (QEMU's mirror_run), so the
+             * base is flushed once the job is gone, not while pending:
+             * a pending active commit loses writes of NBD clients that
+             * connect meanwhile (QEMU 7.2: they are not quiesced by the
+             * job's drain, and go to the top it drops at the pivot), so
+             * the pivot follows as soon as the journal is written. */
+            job.flush_pending = NULL;
+            job.flush_end = written;
+        }
         if (s->active && sj) {
             job.on_pending = mark_target_complete;
             job.pending_opaque = sj;
@@ -522,26 +544,67 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
     return true;
 }
 
+/* A job of an earlier blockcommit or blockpull still in a live QSD. */
+static bool
+refuse_left_job(int left, const char *dom, struct st_error **errp)
+{
+    if (left == 0)
+        return true;
+    if (left > 0) {
+        st_error_set(errp, ST_E_BUSY, "domain '%s': job 'strata-delete-0' of an earlier blockcommit "
+                     "or blockpull is still in its QSD", dom);
+        st_error_hint(errp, "run that command again to finish it ('strata status %s' shows the job)",
+                      dom);
+    }
+    return false;
+}
+
 bool
 st_delete_run_merge(const char *dom, const struct st_plan_step *step,
-                    const struct st_delete_opts *opts, struct st_error **errp)
+                    const struct st_delete_opts *opts, bool *already, struct st_error **errp)
 {
     CLEANUP_SESSION struct st_session *sess = NULL;
+    int left;
     bool ok;
 
+    *already = false;
     if (!(sess = st_session_open(opts->run_root, dom, errp)))
         return false;
-    if (opts->step_begin)
-        opts->step_begin(step, 0, 1, opts->opaque);
-    ok = run_step(sess, step, 0, opts, NULL, errp);
-    if (opts->step_end)
-        opts->step_end(step, opts->opaque);
-    if (ok && !st_session_close(&sess, errp)) {
+    /* As in a resumed delete (run_data): a job left by a killed run is
+     * adopted, and an active commit whose pivot a live QSD made is never
+     * redone (clients may have written to the base since). */
+    if ((left = job_left(sess, 0, errp)) < 0)
+        return false;
+    if (!left && live_pivot_done(sess, step)) {
+        *already = true;
+    } else {
+        if (opts->step_begin)
+            opts->step_begin(step, 0, 1, opts->opaque);
+        ok = run_step(sess, step, 0, opts, NULL, errp);
+        if (opts->step_end)
+            opts->step_end(step, opts->opaque);
+        if (!ok)
+            return false;
+    }
+    if (!st_session_close(&sess, errp)) {
         st_error_prepend(errp, "the merge is done, but ");
         st_error_hint(errp, "the data is in place; run the same command again to make sure");
         return false;
     }
-    return ok;
+    return true;
+}
+
+bool
+st_delete_confirm_merged(const char *dom, const struct st_plan_step *step, const char *run_root,
+                         struct st_error **errp)
+{
+    CLEANUP_SESSION struct st_session *sess = NULL;
+
+    if (!(sess = st_session_open(run_root, dom, errp)))
+        return false;
+    if (!refuse_left_job(job_left(sess, 0, errp), dom, errp) || !confirm_done(sess, step, errp))
+        return false;
+    return st_session_close(&sess, errp);
 }
 
 /* ---- metadata ---- */

@@ -76,9 +76,29 @@ bool st_delete_execute(const struct st_store *store, const char *dom, const stru
  * Run one commit or stream @step in domain @dom's QSD (live or
  * transient), for blockcommit and blockpull; no journal, no metadata,
  * no file removed.  A commit's head is the chain top QMP calls
- * "device"; a stream's new_backing is its base (NULL flattens).
+ * "device"; a stream's new_backing is its base (NULL flattens).  A job
+ * of the same kind left in a live QSD by a killed run is adopted; a live
+ * active commit whose pivot QSD already made is not run again (true in
+ * *@already).  On failure nothing was lost and the same merge can run
+ * again.
  */
 bool st_delete_run_merge(const char *dom, const struct st_plan_step *step,
-                         const struct st_delete_opts *opts, struct st_error **errp);
+                         const struct st_delete_opts *opts, bool *already, struct st_error **errp);
+
+/**
+ * st_delete_confirm_merged:
+ * @step: a merge already done on disk: a stream's @top (and @head) is
+ *   the file streamed into; a commit's @base the file committed into,
+ *   below @head
+ *
+ * For a blockcommit or blockpull run again after its QSD or strata was
+ * killed once the chain had switched: a concluded job of it left in a
+ * live QSD is dismissed (one still running is refused: the caller runs
+ * the merge, which adopts it), and what the merge wrote is flushed by
+ * this QSD, as st_delete_run_merge() would have, before the caller
+ * reports it done.
+ */
+bool st_delete_confirm_merged(const char *dom, const struct st_plan_step *step,
+                              const char *run_root, struct st_error **errp);
 
 #endif

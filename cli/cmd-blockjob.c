@@ -32,6 +32,8 @@
 #include "chain/tree.h"
 #include "cli/commands.h"
 
+ST_LOG_INIT("cli.blockjob");
+
 enum { O_TOP = 256, O_BASE, O_ACTIVE, O_PIVOT, O_SPEED, O_NO_WAIT };
 
 static const struct option job_opts[] = {
@@ -132,14 +134,25 @@ ctx_open(struct cli *cli, const struct job_args *a, struct ctx *c, struct st_err
     return (c->chain = st_chain_load(c->disk->source, &copts, errp)) != NULL;
 }
 
+/* Index of @path in @chain, or -1. */
+static int
+find_layer(const struct st_chain *chain, const char *path)
+{
+    for (size_t i = 0; i < chain->n_layers; i++) {
+        if (st_chain_layer_is_file(&chain->layers[i], path))
+            return (int) i;
+    }
+    return -1;
+}
+
 /* Index of @path in the active chain, or -1 with @errp set. */
 static int
 layer_index(const struct ctx *c, const char *path, const char *what, struct st_error **errp)
 {
-    for (size_t i = 0; i < c->chain->n_layers; i++) {
-        if (st_chain_layer_is_file(&c->chain->layers[i], path))
-            return (int) i;
-    }
+    int i = find_layer(c->chain, path);
+
+    if (i >= 0)
+        return i;
     st_error_set(errp, ST_E_NOT_FOUND, "disk '%s': %s '%s' is not in the active chain of '%s'",
                  c->disk->target, what, path, c->disk->source);
     st_error_hint(errp, "'strata chain show %s' lists the chain", c->disk->source);
@@ -184,6 +197,43 @@ set_result(struct cli *cli, const char *job, const struct st_plan_step *s, const
     cli_set_result(cli, j);
 }
 
+/* A commit run again after it was cut short once the chain had
+ * switched: @top is out of the active chain, but its own chain still
+ * reaches @base, which is in the active chain.  Whatever took it out (a
+ * commit, or a pull past it), its data is in what the disk shows.
+ * Returns the index of @base, or -1 when that is not so. */
+static int
+committed_already(const struct ctx *c, const char *top, const char *base)
+{
+    struct st_chain_opts copts = { .skip_allocation = true };
+    CLEANUP_CHAIN struct st_chain *tc = NULL;
+    int b;
+
+    if (find_layer(c->chain, top) >= 0 ||
+        (b = base ? find_layer(c->chain, base) : (int) c->chain->n_layers - 1) <= 0 ||
+        !(tc = st_chain_load(top, &copts, NULL)) ||
+        find_layer(tc, c->chain->layers[b].abs_path) <= 0)
+        return -1;
+    return b;
+}
+
+/* After a failed merge: nothing was lost, and the exact command that
+ * finishes it (with the layers the defaults chose). */
+static void
+again_hint(struct st_error **errp, const char *dom, const char *dev, const struct st_plan_step *s)
+{
+    if (s->kind == ST_PLAN_STREAM)
+        st_error_hint(errp, "nothing was lost; run 'strata blockpull %s %s%s%s' again to finish it",
+                      dom, dev, s->new_backing ? " --base " : "",
+                      s->new_backing ? s->new_backing : "");
+    else if (s->active)
+        st_error_hint(errp, "nothing was lost; run 'strata blockcommit %s %s --active --pivot' again "
+                      "to finish it", dom, dev);
+    else
+        st_error_hint(errp, "nothing was lost; run 'strata blockcommit %s %s --top %s --base %s' "
+                      "again to finish it", dom, dev, s->top, s->base);
+}
+
 int
 cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -201,8 +251,22 @@ cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp)
 
     if (r)
         return r < 0 ? -1 : 0;
+    bool already;
+
     if (!ctx_open(cli, &a, &c, errp))
         return -1;
+    if (a.top && (base = committed_already(&c, a.top, a.base)) > 0) {
+        step.disk = (char *) a.dev;
+        step.head = c.chain->layers[0].abs_path;
+        step.top = (char *) a.top;
+        step.base = c.chain->layers[base].abs_path;
+        if (!st_delete_confirm_merged(a.dom, &step, cli->run_dir, errp))
+            return -1;
+        set_result(cli, "commit", &step, c.disk->source);
+        fprintf(cli->out, "Nothing to commit: '%s' is no longer in the active chain of '%s'; "
+                "its data is there already\n", a.top, step.head);
+        return 0;
+    }
     top = a.top ? layer_index(&c, a.top, "top", errp) : a.active ? 0 : 1;
     if (top < 0)
         return -1;
@@ -235,8 +299,12 @@ cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp)
     step.base = c.chain->layers[base].abs_path;
     step.head = c.chain->layers[0].abs_path;
     step.active = a.active;
-    if (!st_delete_run_merge(a.dom, &step, &opts, errp))
+    if (!st_delete_run_merge(a.dom, &step, &opts, &already, errp)) {
+        again_hint(errp, a.dom, a.dev, &step);
         return -1;
+    }
+    if (already)
+        st_debug("the live QSD made this pivot already; not committing again");
     if (a.pivot && !st_domain_disk_set_source(c.dom, c.disk, step.base,
                                               c.chain->layers[base].format, errp))
         return -1;
@@ -259,19 +327,15 @@ cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp)
     };
     struct st_plan_step step = { .kind = ST_PLAN_STREAM };
     int r = parse(cli, argc, argv, false, &a, errp), base = -1;
+    bool already;
 
     if (r)
         return r < 0 ? -1 : 0;
     if (!ctx_open(cli, &a, &c, errp))
         return -1;
-    if (c.chain->n_layers < 2) {
-        st_error_set(errp, ST_E_USAGE, "disk '%s': '%s' has no backing file to pull from", a.dev,
-                     c.disk->source);
-        return -1;
-    }
     if (a.base && (base = layer_index(&c, a.base, "base", errp)) < 0)
         return -1;
-    if (base == 0) {
+    if (base == 0 && c.chain->n_layers > 1) {
         st_error_set(errp, ST_E_USAGE, "disk '%s': the base must be a file below the active layer",
                      a.dev);
         return -1;
@@ -280,15 +344,24 @@ cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp)
     step.disk = (char *) a.dev;
     step.top = c.chain->layers[0].abs_path;
     step.head = step.top;
-    step.base = c.chain->layers[1].abs_path;
+    step.base = c.chain->n_layers > 1 ? c.chain->layers[1].abs_path : NULL;
     step.new_backing = base > 0 ? c.chain->layers[base].abs_path : NULL;
-    if (base == 1) {
-        fprintf(cli->out, "Nothing to pull: '%s' already backs onto '%s'\n", step.top, step.base);
+    if (c.chain->n_layers < 2 || base == 1) {
+        /* Also what a pull cut short after the switch finds when run
+         * again: its data is flushed here before it counts. */
+        if (!st_delete_confirm_merged(a.dom, &step, cli->run_dir, errp))
+            return -1;
+        if (step.base)
+            fprintf(cli->out, "Nothing to pull: '%s' already backs onto '%s'\n", step.top, step.base);
+        else
+            fprintf(cli->out, "Nothing to pull: '%s' has no backing file\n", step.top);
         set_result(cli, "pull", &step, c.disk->source);
         return 0;
     }
-    if (!st_delete_run_merge(a.dom, &step, &opts, errp))
+    if (!st_delete_run_merge(a.dom, &step, &opts, &already, errp)) {
+        again_hint(errp, a.dom, a.dev, &step);
         return -1;
+    }
     set_result(cli, "pull", &step, c.disk->source);
     fprintf(cli->out, "Pull complete\n");
     return 0;

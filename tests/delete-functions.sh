@@ -11,6 +11,11 @@
 #                                 point in time, every leaf's branch head,
 #                                 every active disk)
 #   same_views BEFORE AFTER       every view in AFTER equal to BEFORE's
+#   dead_or_zombie PID            gone, or a zombie (a killed live QSD
+#                                 stays one until init reaps it)
+#   stop_unless_dead PID          for cleanup_fn
+#   no_qsd_left                   no QSD runs on a file under $dir ($what
+#                                 names the case in the failure)
 
 st() { "$STRATA" --state-dir "$dir/state" --run-dir "$dir/run" "$@"; }
 
@@ -110,3 +115,14 @@ chain_len() {
 
 # names DOM: the snapshot names on one line
 names() { st snapshot-list "$1" --name | sed '/^$/d' | tr '\n' ' ' | sed 's/ $//'; }
+
+dead_or_zombie() {
+    ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+stop_unless_dead() { dead_or_zombie "$1" || stop_pid "$1"; }
+
+no_qsd_left() {
+    local p
+    p=$(pgrep -f "qemu-storage-daemon.*$dir/" || true)
+    [ -z "$p" ] || fail "$what: QSD left running: $p"
+}

@@ -54,17 +54,6 @@ named_files() {
     done
 }
 
-dead_or_zombie() {
-    ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
-}
-stop_unless_dead() { dead_or_zombie "$1" || stop_pid "$1"; }
-
-no_qsd_left() {
-    local p
-    p=$(pgrep -f "qemu-storage-daemon.*$dir/" || true)
-    [ -z "$p" ] || fail "$what: QSD left running: $p"
-}
-
 # finish SNAPSHOT: the delete is complete and every view is unchanged.
 finish() {
     local snap=$1
@@ -83,7 +72,7 @@ finish() {
 # run_case SHAPE MODE SNAPSHOT ACTION KIND POINT [DELETE-ARGS...]
 #   KIND qsd: $STRATA_TEST_KILL_QSD=POINT; crash: $STRATA_TEST_CRASH=POINT
 run_case() {
-    local shape=$1 mode=$2 snap=$3 action=$4 kind=$5 point=$6 rc=0 f qsd
+    local shape=$1 mode=$2 snap=$3 action=$4 kind=$5 point=$6 rc=0 f qsd pid
     shift 6
     what="$shape/$mode/$kind:$point"
     dir=$top/$shape-$mode
@@ -137,9 +126,9 @@ run_case() {
         # strata died, so its transient QSD is an orphan: kill it as an
         # admin would (the live QSD belongs to the domain and stays).
         for f in "$dir"/run/op-*/qsd.pid; do
-            [ -e "$f" ] || continue
-            kill -9 "$(cat "$f")" 2>/dev/null || true   # gone already after quit
-            _wait_until 10 "QSD to die" dead_or_zombie "$(cat "$f")"
+            pid=$(cat "$f" 2>/dev/null) || continue   # gone already after quit
+            kill -9 "$pid" 2>/dev/null || true
+            _wait_until 10 "QSD to die" dead_or_zombie "$pid"
             rm -rf "$(dirname "$f")"
         done
     fi
@@ -164,14 +153,15 @@ run_case() {
 # seen) and after each QMP step that follows it, in the order each kind
 # of merge reaches them.  A stream flushes the overlay it wrote at
 # pending and after the job; a commit also the overlay whose backing it
-# rewrote; two streams pass every step twice.
+# rewrote; an active commit only its base after the job (the mirror
+# flushed it before it completed); two streams pass every step twice.
 during='job-running job-progress>=10'
 stream='job-pending flush#1 job-finalize job-concluded job-dismiss flush#2 blockdev-del quit'
 commit='job-pending flush#1 job-finalize job-concluded job-dismiss flush#2 flush#3 blockdev-del quit'
 branches='job-pending flush#1 job-dismiss flush#2 job-pending#2 flush#3 job-finalize#2
     job-dismiss#2 flush#4 blockdev-del quit'
-active='job-ready job-complete job-pending flush#1 job-finalize job-concluded job-dismiss
-    flush#2 blockdev-del quit'
+active='job-ready job-complete job-pending job-finalize job-concluded job-dismiss flush#1
+    blockdev-del quit'
 crashes='delete-job-running delete-job-done delete-metadata-done'
 
 # run_cases SHAPE MODE SNAPSHOT ACTION POINTS [DELETE-ARGS...]
