@@ -235,3 +235,22 @@ st_live_stop(const char *run_root, const char *dom, struct st_error **errp)
     st_exporter_clean_stale(live_dir);
     return pid;
 }
+
+bool
+st_live_refuse_served(const char *run_root, const char *dom, const char *what,
+                      struct st_error **errp)
+{
+    CLEANUP_FREE char *live_dir = st_session_live_dir(run_root, dom);
+
+    if (st_exporter_clean_stale(live_dir)) {
+        st_error_set(errp, ST_E_BUSY, "domain '%s' is running (its QSD serves '%s'); %s would "
+                     "leave that QSD without a domain", dom, live_dir, what);
+        st_error_hint(errp, "'strata stop %s' first", dom);
+        return false;
+    }
+    if (!refuse_export_qsd(run_root, dom, errp)) {
+        st_error_prepend(errp, "%s: ", what);
+        return false;
+    }
+    return true;
+}

@@ -57,4 +57,16 @@ struct json_object *st_live_status(const char *run_root, const char *dom, bool *
  */
 int st_live_stop(const char *run_root, const char *dom, struct st_error **errp);
 
+/**
+ * st_live_refuse_served:
+ * @what: the refused command, for the message ("undefine")
+ *
+ * Refuse (ST_E_BUSY, false) while a QSD serves domain @dom: its
+ * long-running QSD (hint: strata stop) or an export-only one (hint:
+ * strata export --stop).  A command that drops the domain would orphan
+ * that QSD, which holds its images open.
+ */
+bool st_live_refuse_served(const char *run_root, const char *dom, const char *what,
+                           struct st_error **errp);
+
 #endif

@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "xml/domain.h"
 #include "xml/xml.h"
+#include "chain/live.h"
 #include "chain/op-util.h"
 #include "chain/store.h"
 #include "cli/commands.h"
@@ -209,7 +210,8 @@ cmd_undefine(struct cli *cli, int argc, char **argv, struct st_error **errp)
         st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", o.args[0]);
         return -1;
     }
-    if ((lock = st_store_lock(store, o.args[0], !o.no_wait, errp)) < 0)
+    if ((lock = st_store_lock(store, o.args[0], !o.no_wait, errp)) < 0 ||
+        !st_live_refuse_served(cli->run_dir, o.args[0], "undefine", errp))
         return -1;
     if (!st_store_domain_undefine(store, o.args[0], o.snapshots_metadata, errp))
         return -1;

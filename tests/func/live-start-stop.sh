@@ -151,6 +151,26 @@ assert_contains "$(cat "$dir/err")" "'$dir/file' exists and is not a socket"
 assert_eq "$(cat "$dir/file")" precious "the file at the --nbd path"
 [ ! -e "$run/qsd.pid" ] || fail "a failed start left its pid file"
 
+# undefine is refused while the domain runs (it would orphan the QSD),
+# or while an export-only QSD serves it; after stop it works.
+pid=$("${st[@]}" --json start web | jq -r .pid)
+cleanup_fn kill -9 "$pid"
+rc=0; "${st[@]}" undefine web 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "undefine of a live domain"
+assert_contains "$(cat "$dir/err")" "domain 'web' is running (its QSD serves '$run'); undefine would leave that QSD without a domain"
+assert_contains "$(cat "$dir/err")" "hint: 'strata stop web' first"
+"${st[@]}" dumpxml web >/dev/null
+assert_json <("${st[@]}" --json status web) ".running == true and .pid == $pid"
+"${st[@]}" -q stop web
+"${st[@]}" export web >/dev/null
+rc=0; "${st[@]}" undefine web 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "undefine of an exported domain"
+assert_contains "$(cat "$dir/err")" "undefine: domain 'web' has an export-only QSD running"
+"${st[@]}" export web --stop >/dev/null
+"${st[@]}" dumpxml web >"$dir/web.xml"
+"${st[@]}" undefine web >/dev/null
+"${st[@]}" define "$dir/web.xml" >/dev/null
+
 # Usage errors.
 rc=0; "${st[@]}" start web --nbd tcp:127.0.0.1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1
