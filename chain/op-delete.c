@@ -191,6 +191,24 @@ job_cmd(struct st_qmp *qmp, const char *cmd, const char *id, struct st_error **e
     return st_qmp_run(qmp, cmd, args, errp);
 }
 
+/* The hint of every failed run of a delete's data phase. */
+#define AGAIN_HINT "nothing was lost; run the same snapshot-delete again to finish it"
+
+/* Dismiss job @id, which QSD reports concluded with @error (or NULL):
+ * false with @errp set when that failed or the job had failed. */
+static bool
+dismiss_concluded(struct st_qmp *qmp, const char *id, const char *error, struct st_error **errp)
+{
+    st_debug("dismissing job %s left concluded in QSD", id);
+    if (!job_cmd(qmp, "job-dismiss", id, errp))
+        return false;
+    if (error) {
+        st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", id, error);
+        return false;
+    }
+    return true;
+}
+
 /* A job of ours that a killed strata left in a live QSD (auto-finalize
  * and auto-dismiss are off, so it waits for us): drive it to its end
  * from whatever state it reached.  Returns 1 when it was there and
@@ -199,7 +217,7 @@ static int
 adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error **errp)
 {
     CLEANUP_JSON struct json_object *jobs = st_qmp_execute(qmp, "query-jobs", NULL, errp);
-    const char *status = NULL, *type = NULL;
+    const char *status = NULL, *type = NULL, *error = NULL;
     const char *want = job->type == ST_QMP_JOB_STREAM ? "stream" : "commit";
 
     if (!jobs)
@@ -211,6 +229,7 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
         if (id && strcmp(id, job->job_id) == 0) {
             status = st_json_get_string(j, "status");
             type = st_json_get_string(j, "type");
+            error = st_json_get_string(j, "error");
         }
     }
     if (!status)
@@ -233,6 +252,20 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
         json_object_object_add(args, "speed", json_object_new_int64(job->speed));
         if (!st_qmp_run(qmp, "block-job-set-speed", args, errp))
             return -1;
+    }
+    if (strcmp(status, "concluded") == 0) {
+        /* Ended since job_left() looked (a job that failed concludes
+         * on its own) and sends no more events to wait for.  Its data
+         * is confirmed only by flushes in this run. */
+        if (!dismiss_concluded(qmp, job->job_id, error, errp))
+            return -1;
+        for (size_t i = 0; job->flush_pending && job->flush_pending[i]; i++)
+            if (!st_qmp_blockdev_flush(qmp, job->flush_pending[i], errp))
+                return -1;
+        for (size_t i = 0; job->flush_end && job->flush_end[i]; i++)
+            if (!st_qmp_blockdev_flush(qmp, job->flush_end[i], errp))
+                return -1;
+        return 1;
     }
     if (strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp))
         return -1;
@@ -440,14 +473,7 @@ job_left(struct st_session *sess, size_t i, struct st_error **errp)
             continue;
         if (!status || strcmp(status, "concluded") != 0)
             return 1;
-        st_debug("dismissing job %s left concluded in QSD", id);
-        if (!job_cmd(qmp, "job-dismiss", id, errp))
-            return -1;
-        if (error) {
-            st_error_set(errp, ST_E_JOB, "job '%s' failed: %s", id, error);
-            return -1;
-        }
-        return 0;
+        return dismiss_concluded(qmp, id, error, errp) ? 0 : -1;
     }
     return 0;
 }
@@ -497,7 +523,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
 
         if (left < 0) {
             st_error_prepend(errp, "disk '%s': ", s->disk);
-            st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+            st_error_hint(errp, AGAIN_HINT);
             return false;
         }
         if (!left && (data_complete || live_pivot_done(sess, s))) {
@@ -509,7 +535,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
             if (!confirm_done(sess, s, errp)) {
                 st_error_prepend(errp, "disk '%s': flushing the merge into '%s': ", s->disk,
                                  s->kind == ST_PLAN_COMMIT ? s->base : s->top);
-                st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+                st_error_hint(errp, AGAIN_HINT);
                 return false;
             }
         } else {
@@ -522,7 +548,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
                                  s->kind == ST_PLAN_COMMIT ? "commit of" : "stream of",
                                  s->kind == ST_PLAN_COMMIT ? s->top : s->base,
                                  s->kind == ST_PLAN_COMMIT ? s->base : s->top);
-                st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+                st_error_hint(errp, AGAIN_HINT);
                 return false;
             }
             if (opts->step_end)
@@ -538,7 +564,7 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
      * file goes. */
     if (!st_session_close(&sess, errp)) {
         st_error_prepend(errp, "the merges are done, but ");
-        st_error_hint(errp, "nothing was lost; run the same snapshot-delete again to finish it");
+        st_error_hint(errp, AGAIN_HINT);
         return false;
     }
     return true;
@@ -561,13 +587,12 @@ refuse_left_job(int left, const char *dom, struct st_error **errp)
 
 bool
 st_delete_run_merge(const char *dom, const struct st_plan_step *step,
-                    const struct st_delete_opts *opts, bool *already, struct st_error **errp)
+                    const struct st_delete_opts *opts, struct st_error **errp)
 {
     CLEANUP_SESSION struct st_session *sess = NULL;
     int left;
     bool ok;
 
-    *already = false;
     if (!(sess = st_session_open(opts->run_root, dom, errp)))
         return false;
     /* As in a resumed delete (run_data): a job left by a killed run is
@@ -576,7 +601,7 @@ st_delete_run_merge(const char *dom, const struct st_plan_step *step,
     if ((left = job_left(sess, 0, errp)) < 0)
         return false;
     if (!left && live_pivot_done(sess, step)) {
-        *already = true;
+        st_debug("the live QSD made this pivot already; not committing again");
     } else {
         if (opts->step_begin)
             opts->step_begin(step, 0, 1, opts->opaque);

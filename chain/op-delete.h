@@ -78,12 +78,11 @@ bool st_delete_execute(const struct st_store *store, const char *dom, const stru
  * no file removed.  A commit's head is the chain top QMP calls
  * "device"; a stream's new_backing is its base (NULL flattens).  A job
  * of the same kind left in a live QSD by a killed run is adopted; a live
- * active commit whose pivot QSD already made is not run again (true in
- * *@already).  On failure nothing was lost and the same merge can run
- * again.
+ * active commit whose pivot QSD already made is not run again.  On
+ * failure nothing was lost and the same merge can run again.
  */
 bool st_delete_run_merge(const char *dom, const struct st_plan_step *step,
-                         const struct st_delete_opts *opts, bool *already, struct st_error **errp);
+                         const struct st_delete_opts *opts, struct st_error **errp);
 
 /**
  * st_delete_confirm_merged:

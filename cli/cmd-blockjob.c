@@ -32,8 +32,6 @@
 #include "chain/tree.h"
 #include "cli/commands.h"
 
-ST_LOG_INIT("cli.blockjob");
-
 enum { O_TOP = 256, O_BASE, O_ACTIVE, O_PIVOT, O_SPEED, O_NO_WAIT };
 
 static const struct option job_opts[] = {
@@ -251,8 +249,6 @@ cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp)
 
     if (r)
         return r < 0 ? -1 : 0;
-    bool already;
-
     if (!ctx_open(cli, &a, &c, errp))
         return -1;
     if (a.top && (base = committed_already(&c, a.top, a.base)) > 0) {
@@ -299,12 +295,10 @@ cmd_blockcommit(struct cli *cli, int argc, char **argv, struct st_error **errp)
     step.base = c.chain->layers[base].abs_path;
     step.head = c.chain->layers[0].abs_path;
     step.active = a.active;
-    if (!st_delete_run_merge(a.dom, &step, &opts, &already, errp)) {
+    if (!st_delete_run_merge(a.dom, &step, &opts, errp)) {
         again_hint(errp, a.dom, a.dev, &step);
         return -1;
     }
-    if (already)
-        st_debug("the live QSD made this pivot already; not committing again");
     if (a.pivot && !st_domain_disk_set_source(c.dom, c.disk, step.base,
                                               c.chain->layers[base].format, errp))
         return -1;
@@ -327,7 +321,6 @@ cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp)
     };
     struct st_plan_step step = { .kind = ST_PLAN_STREAM };
     int r = parse(cli, argc, argv, false, &a, errp), base = -1;
-    bool already;
 
     if (r)
         return r < 0 ? -1 : 0;
@@ -358,7 +351,7 @@ cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp)
         set_result(cli, "pull", &step, c.disk->source);
         return 0;
     }
-    if (!st_delete_run_merge(a.dom, &step, &opts, &already, errp)) {
+    if (!st_delete_run_merge(a.dom, &step, &opts, errp)) {
         again_hint(errp, a.dom, a.dev, &step);
         return -1;
     }

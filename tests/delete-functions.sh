@@ -16,6 +16,9 @@
 #   stop_unless_dead PID          for cleanup_fn
 #   no_qsd_left                   no QSD runs on a file under $dir ($what
 #                                 names the case in the failure)
+#   kill_orphan_qsds              after strata was killed: kill the
+#                                 transient QSDs it left (RUN/op-*), as an
+#                                 admin would; a live QSD stays
 
 st() { "$STRATA" --state-dir "$dir/state" --run-dir "$dir/run" "$@"; }
 
@@ -125,4 +128,14 @@ no_qsd_left() {
     local p
     p=$(pgrep -f "qemu-storage-daemon.*$dir/" || true)
     [ -z "$p" ] || fail "$what: QSD left running: $p"
+}
+
+kill_orphan_qsds() {
+    local f pid
+    for f in "$dir"/run/op-*/qsd.pid; do
+        pid=$(cat "$f" 2>/dev/null) || continue   # gone already after quit
+        kill -9 "$pid" 2>/dev/null || true
+        _wait_until 10 "QSD to die" dead_or_zombie "$pid"
+        rm -rf "$(dirname "$f")"
+    done
 }

@@ -69,7 +69,7 @@ finish() {
 # run_case NAME MODE KIND POINT [ARGS...]
 #   KIND qsd: $STRATA_TEST_KILL_QSD=POINT; crash: $STRATA_TEST_CRASH=POINT
 run_case() {
-    local name=$1 mode=$2 kind=$3 point=$4 rc=0 again qsd f pid uri
+    local name=$1 mode=$2 kind=$3 point=$4 rc=0 again qsd uri
     up=no case=$name
     shift 4
     what="$name/$mode/$kind:$point"
@@ -90,12 +90,7 @@ run_case() {
     else
         STRATA_TEST_CRASH=$point st $(command_of "$name") "$@" >/dev/null 2>&1 || rc=$?
         assert_eq "$rc" 137 "$what: strata at its crash point"
-        for f in "$dir"/run/op-*/qsd.pid; do
-            pid=$(cat "$f" 2>/dev/null) || continue   # gone already after quit
-            kill -9 "$pid" 2>/dev/null || true
-            _wait_until 10 "QSD to die" dead_or_zombie "$pid"
-            rm -rf "$(dirname "$f")"
-        done
+        kill_orphan_qsds
     fi
     n_killed=$((n_killed + 1))
     if [ "$kind" = qsd ] && [ "$rc" = 0 ]; then

@@ -72,7 +72,7 @@ finish() {
 # run_case SHAPE MODE SNAPSHOT ACTION KIND POINT [DELETE-ARGS...]
 #   KIND qsd: $STRATA_TEST_KILL_QSD=POINT; crash: $STRATA_TEST_CRASH=POINT
 run_case() {
-    local shape=$1 mode=$2 snap=$3 action=$4 kind=$5 point=$6 rc=0 f qsd pid
+    local shape=$1 mode=$2 snap=$3 action=$4 kind=$5 point=$6 rc=0 f qsd
     shift 6
     what="$shape/$mode/$kind:$point"
     dir=$top/$shape-$mode
@@ -123,14 +123,7 @@ run_case() {
     else
         STRATA_TEST_CRASH=$point st snapshot-delete web "$snap" "$@" >/dev/null 2>&1 || rc=$?
         assert_eq "$rc" 137 "$what: strata at its crash point"
-        # strata died, so its transient QSD is an orphan: kill it as an
-        # admin would (the live QSD belongs to the domain and stays).
-        for f in "$dir"/run/op-*/qsd.pid; do
-            pid=$(cat "$f" 2>/dev/null) || continue   # gone already after quit
-            kill -9 "$pid" 2>/dev/null || true
-            _wait_until 10 "QSD to die" dead_or_zombie "$pid"
-            rm -rf "$(dirname "$f")"
-        done
+        kill_orphan_qsds
     fi
     n_killed=$((n_killed + 1))
     [ -e "$dir/state/web/journal" ] || fail "$what: no journal after the kill"
