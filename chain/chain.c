@@ -304,9 +304,9 @@ close_done_fds(struct walk_ctx *ctx)
 
         while (j + 1 < ctx->n_done_fds && ctx->done_fds[j + 1] == ctx->done_fds[j] + 1)
             j++;
-        /* The raw syscall: musl, which the front end is built with
-         * (cli/front.c), has no close_range() wrapper.  On a kernel
-         * without it (before 5.9) this fails and close() does it. */
+        /* The raw syscall: glibc 2.36 has a close_range() wrapper but
+         * older C libraries do not.  On a kernel without it (before
+         * 5.9) this fails and close() does it. */
         if (j > i && syscall(SYS_close_range, (unsigned) ctx->done_fds[i],
                              (unsigned) ctx->done_fds[j], 0u) == 0) {
             i = j + 1;
@@ -339,10 +339,10 @@ walk_ctx_clear(struct walk_ctx *ctx)
 }
 #define CLEANUP_WALK_CTX ST_CLEANUP(walk_ctx_clear)
 
-/* Open a layer's file, close-on-exec.  The openat syscall itself: musl's
- * open() follows an O_CLOEXEC open with an fcntl() for kernels older
- * than 2.6.23, a syscall per layer for the front end (cli/front.c).
- * O_LARGEFILE as open() adds it (implied on 64-bit kernels). */
+/* Open a layer's file, close-on-exec: the openat syscall itself, as
+ * some C libraries' open() follows an O_CLOEXEC open with an fcntl()
+ * for old kernels.  O_LARGEFILE as open() adds it (implied on 64-bit
+ * kernels). */
 static int
 open_layer(const char *path)
 {
@@ -363,7 +363,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     ssize_t got;
 
     if ((got = read_head(fd, buf, HEAD_READ)) < 0) {
-        add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, st_strerror(errno));
+        add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
         return false;
     }
     if (!st_qcow2_has_magic(buf, (size_t) got)) {
@@ -381,7 +381,7 @@ read_qcow2(struct st_chain *chain, struct st_layer *l, int fd, bool is_top,
     if (want > (size_t) got && (size_t) got == HEAD_READ) {
         buf = head_buf(ctx, want);
         if ((got = read_head(fd, buf, want)) < 0) {
-            add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, st_strerror(errno));
+            add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot read '%s': %s", l->path, strerror(errno));
             return false;
         }
     }
@@ -466,10 +466,7 @@ new_layer(struct st_chain *chain, char *path, const char *format, unsigned max_d
 
     /* Room for the whole walk at once (up to RESERVE_LAYERS), then
      * doubling.  Growing by doubling from 16 copied the array four times
-     * at depth 256: with glibc that cost about what the reservation's
-     * own mmap() and munmap() do, but with musl's allocator (the front
-     * end, cli/front.c) every step maps fresh pages, and the 256-deep
-     * walk took 8 page faults more. */
+     * at depth 256. */
     if (chain->n_layers == chain->cap_layers) {
         if (chain->cap_layers)
             chain->cap_layers *= 2;
@@ -609,7 +606,7 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
                           l->path, prev->path);
             else
                 add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot open backing file '%s' of '%s': %s",
-                          l->path, prev->path, st_strerror(errno));
+                          l->path, prev->path, strerror(errno));
             break;
         }
         l->exists = true;

@@ -339,7 +339,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     struct st_qmp_job_opts job = {
         .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
         .progress = on_progress, .progress_opaque = (void *) opts,
-        .flush_pending = written, .flush_end = rewritten,
+        .abort_flag = opts->abort_flag, .flush_pending = written, .flush_end = rewritten,
     };
 
     if (!(head = st_session_open_chain(sess, s->head, "qcow2", false, errp)) ||

@@ -39,7 +39,29 @@ struct st_delete_opts {
     void (*step_end)(const struct st_plan_step *step, void *opaque);
     st_qmp_progress_fn progress;
     void *opaque;
+    const volatile sig_atomic_t *abort_flag;   /* non-zero: cancel the running job; or NULL */
 };
+
+struct st_delete_request {
+    const char *snapshot;           /* NULL: the current one */
+    enum st_plan_mode mode;
+    bool no_stream;                 /* --no-stream */
+};
+
+/**
+ * st_delete_prepare:
+ * @journal: out: the domain's journal when the plan resumes an
+ *   interrupted delete (owned; pass it to st_delete_execute()), else NULL
+ *
+ * The plan of the delete @req asks for: the interrupted delete's when
+ * the journal holds one (any other request is refused, ST_E_CONFLICT,
+ * naming the command that finishes it), else a new plan (ST_E_NOT_FOUND
+ * for no such snapshot, or a file of its layer that is gone).  Reads
+ * only; the caller holds the lock if it will execute the plan.
+ */
+struct st_plan *st_delete_prepare(const struct st_store *store, const char *dom,
+                                  const struct st_delete_request *req,
+                                  struct json_object **journal, struct st_error **errp);
 
 /* The journal's operation name. */
 #define ST_DELETE_OPERATION "snapshot-delete"

@@ -510,9 +510,8 @@ enum { ZERO_GROUP = 64 };   /* L2 entries tested at once for all-zero */
 
 /* Whether the @n bytes at @p (a multiple of 64) are all zero: ORs of
  * 16-byte vectors (GCC's vector extension; SSE2, which every x86-64
- * has), four at a time.  Not memcmp() against zeros: fast with glibc,
- * but a byte loop with musl, which the front end is built with
- * (cli/front.c); and GCC 12 at -O2 does not vectorise a plain loop. */
+ * has), four at a time: GCC 12 at -O2 does not vectorise a plain
+ * loop. */
 typedef uint64_t zero_vec __attribute__((vector_size(16)));
 
 static zero_vec

@@ -62,8 +62,7 @@ struct st_qcow2_header {
     uint64_t backing_offset;    /* 0: no backing file */
     uint32_t backing_size;
     /* The backing name and format are copied here, not allocated: a
-     * chain walk parses a header per layer, and with musl (the front
-     * end, cli/front.c) each malloc()/free() pair cost two syscalls. */
+     * chain walk parses a header per layer. */
     char backing[ST_QCOW2_MAX_BACKING_LEN + 1];  /* "" when none (or empty, as QEMU) */
     bool has_backing_format;                     /* the extension is there */
     char backing_format[ST_QCOW2_MAX_FORMAT_LEN + 1];

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "common/name.h"
 #include "common/path.h"
@@ -70,4 +71,30 @@ st_store_domain_require(const struct st_store *store, const char *name, struct s
         return false;
     }
     return true;
+}
+
+char *
+st_store_default_state_dir(void)
+{
+    const char *env = getenv("STRATA_STATE_DIR");
+    const char *home;
+
+    if (env && *env)
+        return st_xstrdup(env);
+    if (geteuid() == 0)
+        return st_xstrdup("/var/lib/strata");
+    if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
+        return st_xasprintf("%s/strata", env);
+    home = getenv("HOME");
+    return st_xasprintf("%s/.local/state/strata", home && *home ? home : "/tmp");
+}
+
+char *
+st_store_default_run_dir(void)
+{
+    const char *env = getenv("XDG_RUNTIME_DIR");
+
+    if (env && *env == '/')
+        return st_xasprintf("%s/strata", env);
+    return st_xstrdup("/run/strata");
 }

@@ -1,8 +1,7 @@
 /* chain/store-layout.h: the state directory's layout (SPEC §2, see
  * chain/store.h): where a domain's files are, and whether a domain is
- * defined.  Apart from store.h, which reads and writes the XML, because
- * the static front end (cli/front.c) needs to know whether 'chain show
- * NAME' names a domain and must not link what reads XML. */
+ * defined.  Apart from store.h, which reads and writes the XML: 'chain
+ * show NAME' asks whether NAME names a domain before it reads any. */
 #ifndef ST_CHAIN_STORE_LAYOUT_H
 #define ST_CHAIN_STORE_LAYOUT_H
 
@@ -17,6 +16,12 @@ struct st_store {
 
 /* @create: make the directory (0700) if missing; otherwise a missing
  * directory is an empty store. */
+/* SPEC §2's defaults: --state-dir is $STRATA_STATE_DIR, /var/lib/strata
+ * for root, else $XDG_STATE_HOME/strata or ~/.local/state/strata;
+ * --run-dir is $XDG_RUNTIME_DIR/strata or /run/strata.  Owned. */
+char *st_store_default_state_dir(void);
+char *st_store_default_run_dir(void);
+
 struct st_store *st_store_open(const char *dir, bool create, struct st_error **errp);
 void st_store_free(struct st_store *store);
 ST_DEFINE_CLEANUP(st_cleanup_store, struct st_store *, st_store_free)

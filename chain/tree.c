@@ -201,3 +201,26 @@ st_tree_is_ancestor(const struct st_tree_node *anc, const struct st_tree_node *n
             return true;
     return false;
 }
+
+bool
+st_tree_filter_match(const struct st_tree_filter *f, const struct st_tree_node *n)
+{
+    const struct st_snapshot *s = n->snap;
+
+    if (f->leaves != f->no_leaves && (f->leaves ? n->nchildren != 0 : n->nchildren == 0))
+        return false;
+    if (f->no_metadata && !f->metadata)
+        return false;
+    if (f->internal != f->external && st_snapshot_is_external(s) != f->external)
+        return false;
+    if (f->inactive || f->active || f->disk_only) {
+        bool disk_only = s->state == ST_SNAPSHOT_STATE_DISK_SNAPSHOT;
+        bool inactive = s->state == ST_SNAPSHOT_STATE_SHUTOFF;
+        bool active = !disk_only && !inactive;
+
+        if (!((f->disk_only && disk_only) || (f->inactive && inactive) ||
+              (f->active && active)))
+            return false;
+    }
+    return true;
+}

@@ -57,6 +57,16 @@ void st_tree_descendants(const struct st_tree_node *node, struct st_tree_node **
                          size_t *nout);
 /* True when @anc is @node or one of its ancestors. */
 bool st_tree_is_ancestor(const struct st_tree_node *anc, const struct st_tree_node *node);
+/* virsh snapshot-list's filters: within each pair neither or both
+ * means no filter; the groups combine with AND. */
+struct st_tree_filter {
+    bool leaves, no_leaves;
+    bool metadata, no_metadata;     /* every snapshot in a tree has metadata */
+    bool external, internal;
+    bool disk_only, inactive, active;   /* states: any of those given */
+};
+bool st_tree_filter_match(const struct st_tree_filter *f, const struct st_tree_node *node);
+
 /* virsh's sort order of snapshot names (strcasecmp, then strcmp). */
 int st_tree_name_cmp(const char *a, const char *b);
 

@@ -106,6 +106,7 @@ st_views_resolve(const struct st_store *store, const char *dom, const char *snap
     CLEANUP_TREE struct st_tree *tree = NULL;
     const struct st_tree_node *node = NULL;
     const struct st_domain *src;
+    struct st_error *err = NULL;
 
     memset(out, 0, sizeof *out);
     if (!(domain = st_store_domain_load(store, dom, errp)))
@@ -121,12 +122,14 @@ st_views_resolve(const struct st_store *store, const char *dom, const char *snap
         }
         if (!refuse_if_deleting(store, dom, snapshot, errp))
             return false;
-        if (!(at = st_snapshot_get_domain(node->snap, errp))) {
-            st_error_prepend(errp, "snapshot '%s': ", snapshot);
-            st_error_hint(errp, "without its <domain>, the snapshot does not say which file "
+        if (!(at = st_snapshot_get_domain(node->snap, &err))) {
+            /* A local error: @errp may be NULL, and the code is amended. */
+            st_error_prepend(&err, "snapshot '%s': ", snapshot);
+            st_error_hint(&err, "without its <domain>, the snapshot does not say which file "
                                 "holds each disk at that point");
-            if ((*errp)->code == ST_E_NOT_FOUND)
-                (*errp)->code = ST_E_CONFLICT;
+            if (err->code == ST_E_NOT_FOUND)
+                err->code = ST_E_CONFLICT;
+            st_error_propagate(errp, err);
             return false;
         }
         src = at;

@@ -1,7 +1,6 @@
-/* cli/chain-show.h: 'strata chain show|check' in two parts.  The file
- * form and the rendering (cmd-chain.c) need only chain/ and common/, so
- * that the static front end (front.c) can run them; the domain form
- * (cmd-chain-domain.c) reads XML and runs in the engine (main.c). */
+/* cli/chain-show.h: 'strata chain show|check' in two parts: the file
+ * form and the rendering (cmd-chain.c), and the domain form
+ * (cmd-chain-domain.c), which reads the store's XML. */
 #ifndef ST_CLI_CHAIN_SHOW_H
 #define ST_CLI_CHAIN_SHOW_H
 
@@ -18,10 +17,6 @@
     "{show | check} {FILE | DOMAIN [DEV]} [--format F] [--backing-format F] [--max-depth N] " \
     "[--no-allocation]"
 #define CLI_CHAIN_SUMMARY "show or check a backing chain read from the image headers"
-
-/* What cli_chain_run() returns to the front end (no @domain_form) for
- * what the engine must do: the domain form, and a chain with faults. */
-enum { CLI_CHAIN_NEEDS_ENGINE = 3 };
 
 /* Which snapshot has a layer as its point in time (domain form only). */
 struct cli_chain_pit {
@@ -45,9 +40,7 @@ struct cli_chain_args {
 typedef int (*cli_chain_domain_fn)(struct cli *cli, const struct st_store *store,
                                    struct cli_chain_args *a, bool check, struct st_error **errp);
 
-/* 'chain ARGS...' (argv[0] is "chain"): 0, 2 or -1.  With @domain_form
- * NULL (the front end): 0 (help, or a chain without faults, printed),
- * -1, or CLI_CHAIN_NEEDS_ENGINE with nothing printed. */
+/* 'chain ARGS...' (argv[0] is "chain"): 0, 2 or -1. */
 int cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain_form,
                   struct st_error **errp);
 

@@ -1,5 +1,5 @@
-/* cli/cli.c: what the program (main.c) and the static front end
- * (front.c) share: global options, usage errors, --help of a command. */
+/* cli/cli.c: what the commands share: global options, usage errors,
+ * --help of a command. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "common/errname.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "chain/store-layout.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 
@@ -62,32 +63,6 @@ cli_command_help(struct cli *cli)
 
 /* SPEC §2: --state-dir, $STRATA_STATE_DIR, /var/lib/strata for root,
  * else $XDG_STATE_HOME/strata or ~/.local/state/strata. */
-char *
-cli_default_state_dir(void)
-{
-    const char *env = getenv("STRATA_STATE_DIR");
-    const char *home;
-
-    if (env && *env)
-        return st_xstrdup(env);
-    if (geteuid() == 0)
-        return st_xstrdup("/var/lib/strata");
-    if ((env = getenv("XDG_STATE_HOME")) && *env == '/')
-        return st_xasprintf("%s/strata", env);
-    home = getenv("HOME");
-    return st_xasprintf("%s/.local/state/strata", home && *home ? home : "/tmp");
-}
-
-char *
-cli_default_run_dir(void)
-{
-    const char *env = getenv("XDG_RUNTIME_DIR");
-
-    if (env && *env == '/')
-        return st_xasprintf("%s/strata", env);
-    return st_xstrdup("/run/strata");
-}
-
 bool
 cli_apply_global(int c, const char *arg, struct cli *cli, char **state_dir, char **run_dir)
 {
@@ -157,14 +132,14 @@ bool
 cli_begin(struct cli *cli, char **state_dir, char **run_dir)
 {
     if (!*state_dir)
-        *state_dir = cli_default_state_dir();
+        *state_dir = st_store_default_state_dir();
     if (!*run_dir)
-        *run_dir = cli_default_run_dir();
+        *run_dir = st_store_default_run_dir();
     cli->state_dir = *state_dir;
     cli->run_dir = *run_dir;
     st_log_init_from_env();
     if (!(cli->out = open_memstream(&cli->out_buf, &cli->out_len))) {
-        fprintf(stderr, "strata: open_memstream: %s\n", st_strerror(errno));
+        fprintf(stderr, "strata: open_memstream: %s\n", strerror(errno));
         return false;
     }
     optind = 1;
@@ -189,7 +164,7 @@ cli_finish(struct cli *cli, int status, struct st_error **errp,
     free(cli->out_buf);
     cli->out_buf = NULL;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "strata: stdout: %s\n", st_strerror(errno));
+        fprintf(stderr, "strata: stdout: %s\n", strerror(errno));
         return 1;
     }
     return status;

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 
-/* Not json-c/json.h: the static front end (front.c) is built without it. */
+/* Declared only: commands that print JSON include json-c themselves. */
 struct json_object;
 
 struct cli {
@@ -36,7 +36,7 @@ struct command {
     const char *summary;        /* one line */
 };
 
-/* Global options that main.c and front.c both take (getopt codes). */
+/* Global options, accepted anywhere on the command line (getopt codes). */
 enum { CLI_OPT_STATE_DIR = 256, CLI_OPT_RUN_DIR, CLI_OPT_JSON, CLI_OPT__LAST };
 
 /* Apply one global option (-q, -v or a CLI_OPT_*); false for any other.
@@ -47,9 +47,6 @@ bool cli_apply_global(int c, const char *arg, struct cli *cli, char **state_dir,
  * only exact spellings (no abbreviations or bundles).  Returns the new
  * argc; argv stays NULL-terminated. */
 int cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, char **run_dir);
-/* SPEC §2 defaults when no option gives them; owned. */
-char *cli_default_state_dir(void);
-char *cli_default_run_dir(void);
 
 /* After the global options: fill in the default dirs (owned by the
  * caller, as *@state_dir and *@run_dir), open the spool (cli->out) and

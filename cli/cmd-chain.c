@@ -199,15 +199,6 @@ cli_chain_render_check(FILE *out, const struct st_chain *chain)
                     chain->layers[i].faults[j].message);
 }
 
-static bool
-all_absolute(const struct st_chain *chain)
-{
-    for (size_t i = 0; i < chain->n_layers; i++)
-        if (chain->layers[i].abs_path[0] != '/')
-            return false;
-    return true;
-}
-
 /* argv[0] is "show" or "check". */
 static int
 chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_fn domain_form,
@@ -225,15 +216,9 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_
     if (!store && a.dev && !(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
     if (store && is_domain_form(store, &a))
-        return domain_form ? domain_form(cli, store, &a, check, errp) : CLI_CHAIN_NEEDS_ENGINE;
+        return domain_form(cli, store, &a, check, errp);
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
-    /* The front end says only what it says exactly as the engine would:
-     * fault messages carry strerror() text, and musl's differs; and
-     * musl's getcwd() fails where glibc's works (a working directory
-     * longer than PATH_MAX), leaving the absolute paths relative. */
-    if (!domain_form && (chain->n_faults || !all_absolute(chain)))
-        return CLI_CHAIN_NEEDS_ENGINE;
     if (cli->json) {
         struct st_jw w;
 

@@ -17,12 +17,10 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
-#include "chain/delete-world.h"
 #include "chain/journal.h"
 #include "chain/op-delete.h"
 #include "chain/plan.h"
 #include "chain/store.h"
-#include "chain/tree.h"
 #include "cli/commands.h"
 
 ST_LOG_INIT("cli.delete");
@@ -242,18 +240,14 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     struct delete_args a = { 0 };
     CLEANUP_STORE struct st_store *store = NULL;
     CLEANUP_CLOSE int lock = -1;
-    CLEANUP_DOMAIN struct st_domain *dom = NULL;
-    CLEANUP_TREE struct st_tree *tree = NULL;
     CLEANUP_JSON struct json_object *journal = NULL;
     CLEANUP_PLAN struct st_plan *plan = NULL;
-    CLEANUP_DELETE_WORLD struct st_delete_world *world = NULL;
-    struct st_error *err = NULL;
+    struct st_delete_request req = { 0 };
     struct bar bar = { .enabled = st_progress_wanted(cli->json) };
     struct st_delete_opts opts = {
         .run_root = cli->run_dir, .step_begin = step_begin, .step_end = step_end,
         .progress = step_progress, .opaque = &bar,
     };
-    const char *name;
     int r = parse(cli, argc, argv, &a, errp);
     bool ok;
 
@@ -276,90 +270,18 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     }
     if (!a.dry_run && (lock = st_store_lock(store, a.dom, !a.no_wait, errp)) < 0)
         return -1;
-    if (!(dom = st_store_domain_load(store, a.dom, errp)) ||
-        !(tree = st_store_tree_load(store, a.dom, 0, st_store_warn_log, NULL, errp)))
+    req.snapshot = a.snap;
+    req.mode = mode_of(&a);
+    req.no_stream = a.no_stream;
+    if (!(plan = st_delete_prepare(store, a.dom, &req, &journal, errp)))
         return -1;
-
-    /* An interrupted delete: only that delete may run, and it resumes. */
-    journal = st_journal_read(store, a.dom, &err);
-    if (err) {
-        st_error_propagate(errp, err);
-        return -1;
-    }
-    if (journal) {
-        if (!(plan = st_delete_journal_plan(journal, errp))) {
-            if (errp && *errp)
-                return -1;
-            st_journal_refuse_if_pending(store, a.dom, errp);
-            return -1;
-        }
-        if ((a.snap && strcmp(a.snap, plan->snapshot) != 0) || plan->mode != mode_of(&a)) {
-            st_error_set(errp, ST_E_CONFLICT,
-                         "domain '%s': the delete of snapshot '%s' (%s) was interrupted and must be finished first",
-                         a.dom, plan->snapshot, st_plan_mode_name(plan->mode));
-            st_error_hint(errp, "run 'strata snapshot-delete %s %s%s' again to finish it", a.dom,
-                          plan->snapshot,
-                          plan->mode == ST_PLAN_CHILDREN ? " --children" :
-                          plan->mode == ST_PLAN_CHILDREN_ONLY ? " --children-only" : "");
-            return -1;
-        }
-        st_debug("resuming the interrupted delete of '%s' (phase %s)", plan->snapshot,
-                 st_json_get_string(journal, "phase"));
-        if (a.dry_run)
-            return show_plan(cli, a.dom, plan);
-        ok = st_delete_execute(store, a.dom, plan, journal, &opts, errp);
-        free(bar.label);
-        return ok ? finish(cli, plan) : -1;
-    }
-
-    if (a.snap) {
-        if (!st_tree_find(tree, a.snap)) {
-            st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no snapshot named '%s'", a.dom,
-                         a.snap);
-            st_error_hint(errp, "'strata snapshot-list %s' shows its snapshots", a.dom);
-            return -1;
-        }
-        name = a.snap;
-    } else if (tree->current) {
-        name = tree->current->snap->name;
-    } else {
-        st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no current snapshot", a.dom);
-        return -1;
-    }
-    if (!(world = st_delete_world_load(dom, tree, errp)))
-        return -1;
-    /* A file S names is gone: merging would guess; say so instead. */
-    for (size_t d = 0; mode_of(&a) == ST_PLAN_ONE && d < dom->ndisks; d++) {
-        size_t si = (size_t) st_delete_world_find_snap(world, name);
-        const char *gone = st_delete_world_missing(world, si, d);
-
-        if (gone) {
-            st_error_set(errp, ST_E_NOT_FOUND,
-                         "snapshot '%s': disk '%s': '%s' does not exist or cannot be read, so its layer cannot be merged",
-                         name, dom->disks[d].target, gone);
-            st_error_set_path(errp, gone);
-            st_error_hint(errp, "restore the file, or remove only the metadata with 'strata snapshot-delete %s %s --metadata'",
-                          a.dom, name);
-            return -1;
-        }
-    }
-    {
-        struct st_plan_opts popts = {
-            .target = (size_t) st_delete_world_find_snap(world, name),
-            .mode = mode_of(&a), .no_stream = a.no_stream,
-        };
-
-        if (!(plan = st_plan_delete(st_delete_world_input(world), &popts, errp))) {
-            st_error_prepend(errp, "snapshot '%s': ", name);
-            return -1;
-        }
-    }
     if (a.dry_run)
         return show_plan(cli, a.dom, plan);
-    ok = st_delete_execute(store, a.dom, plan, NULL, &opts, errp);
+    ok = st_delete_execute(store, a.dom, plan, journal, &opts, errp);
     free(bar.label);
     if (!ok) {
-        st_error_prepend(errp, "snapshot '%s': ", name);
+        if (!journal)
+            st_error_prepend(errp, "snapshot '%s': ", plan->snapshot);
         return -1;
     }
     return finish(cli, plan);

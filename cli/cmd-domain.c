@@ -15,7 +15,7 @@
 #include "xml/domain.h"
 #include "xml/xml.h"
 #include "chain/live.h"
-#include "chain/op-util.h"
+#include "chain/op-define.h"
 #include "chain/store.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -77,44 +77,6 @@ open_store(struct cli *cli, bool create, struct st_error **errp)
     return st_store_open(cli->state_dir, create, errp);
 }
 
-static int
-save_new(struct cli *cli, struct st_domain *dom, bool replace, bool no_wait,
-         struct st_error **errp)
-{
-    CLEANUP_STORE struct st_store *store = NULL;
-    CLEANUP_CLOSE int lock = -1;
-
-    /* A chain the first snapshot would refuse is refused now, before
-     * anything is written. */
-    if (!st_op_check_domain_chains(dom, errp)) {
-        st_error_prepend(errp, "domain '%s' not defined: ", dom->name);
-        return -1;
-    }
-    if (!(store = open_store(cli, true, errp)))
-        return -1;
-    if ((lock = st_store_lock(store, dom->name, !no_wait, errp)) < 0)
-        return -1;
-    if (st_store_domain_exists(store, dom->name)) {
-        CLEANUP_DOMAIN struct st_domain *old = NULL;
-
-        if (!replace) {
-            st_error_set(errp, ST_E_CONFLICT, "domain '%s' already exists", dom->name);
-            return -1;
-        }
-        if (!(old = st_store_domain_load(store, dom->name, errp)))
-            return -1;
-        if (strcmp(old->uuid, dom->uuid) != 0) {
-            st_error_set(errp, ST_E_CONFLICT, "domain '%s' already exists with uuid %s",
-                         dom->name, old->uuid);
-            st_error_hint(errp, "give the new XML the same <uuid>, or another <name>");
-            return -1;
-        }
-    }
-    if (!st_store_domain_save(store, dom, errp))
-        return -1;
-    return 0;
-}
-
 static void
 result_domain(struct cli *cli, const struct st_domain *dom)
 {
@@ -136,7 +98,7 @@ cmd_define(struct cli *cli, int argc, char **argv, struct st_error **errp)
         return r < 0 ? -1 : 0;
     if (!(dom = st_domain_load(o.args[0], errp)))
         return -1;
-    if (save_new(cli, dom, true, o.no_wait, errp) < 0)
+    if (!st_op_define(cli->state_dir, dom, true, !o.no_wait, errp))
         return -1;
     result_domain(cli, dom);
     fprintf(cli->out, "Domain '%s' defined from %s\n\n", dom->name, o.args[0]);
@@ -186,7 +148,7 @@ cmd_define_as(struct cli *cli, int argc, char **argv, struct st_error **errp)
     for (char **d = disks; d && *d; d++)
         if (!add_disk_spec(dom, *d, errp))
             return -1;
-    if (save_new(cli, dom, false, o.no_wait, errp) < 0)
+    if (!st_op_define(cli->state_dir, dom, false, !o.no_wait, errp))
         return -1;
     result_domain(cli, dom);
     fprintf(cli->out, "Domain '%s' defined\n\n", dom->name);
@@ -197,23 +159,13 @@ int
 cmd_undefine(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
     struct dom_opts o = { 0 };
-    CLEANUP_STORE struct st_store *store = NULL;
-    CLEANUP_CLOSE int lock = -1;
     int r = parse_opts(cli, argc, argv, 1, ALLOW(OPT_NO_WAIT) | ALLOW(OPT_SNAPSHOTS_METADATA),
                        &o, errp);
 
     if (r)
         return r < 0 ? -1 : 0;
-    if (!(store = open_store(cli, false, errp)))
-        return -1;
-    if (!st_store_domain_exists(store, o.args[0])) {
-        st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", o.args[0]);
-        return -1;
-    }
-    if ((lock = st_store_lock(store, o.args[0], !o.no_wait, errp)) < 0 ||
-        !st_live_refuse_served(cli->run_dir, o.args[0], "undefine", errp))
-        return -1;
-    if (!st_store_domain_undefine(store, o.args[0], o.snapshots_metadata, errp))
+    if (!st_op_undefine(cli->state_dir, cli->run_dir, o.args[0], o.snapshots_metadata,
+                        !o.no_wait, errp))
         return -1;
     {
         struct json_object *j = json_object_new_object();

@@ -21,6 +21,7 @@
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
 #include "xml/xml.h"
+#include "chain/op-define.h"
 #include "chain/store.h"
 #include "chain/tree.h"
 #include "cli/commands.h"
@@ -224,65 +225,6 @@ snap_json(const struct st_tree_node *n)
 
 /* ---- snapshot-create --redefine ---------------------------------- */
 
-/* Check @snap against the tree and write it; it becomes current when
- * @make_current, or stays current if it replaces the current one. */
-static bool
-redefine(struct ctx *c, struct st_snapshot *snap, bool make_current, struct st_error **errp)
-{
-    struct st_tree_node *old = st_tree_find(c->tree, snap->name);
-    struct st_tree_node *parent = NULL;
-
-    if (snap->parent) {
-        if (strcmp(snap->parent, snap->name) == 0) {
-            st_error_set(errp, ST_E_CONFLICT, "snapshot '%s' cannot be its own parent",
-                         snap->name);
-            return false;
-        }
-        if (!(parent = st_tree_find(c->tree, snap->parent))) {
-            st_error_set(errp, ST_E_NOT_FOUND, "parent snapshot '%s' of '%s' does not exist",
-                         snap->parent, snap->name);
-            st_error_hint(errp, "redefine the parent first");
-            return false;
-        }
-        if (old && st_tree_is_ancestor(old, parent)) {
-            st_error_set(errp, ST_E_CONFLICT,
-                         "parent '%s' is a descendant of '%s': that would make a loop",
-                         snap->parent, snap->name);
-            return false;
-        }
-    }
-    if (snap->domain) {
-        CLEANUP_FREE char *uuid = st_xml_child_text(snap->domain, "uuid");
-
-        if (uuid && strcasecmp(uuid, c->dom->uuid) != 0) {
-            st_error_set(errp, ST_E_CONFLICT,
-                         "snapshot '%s' belongs to a domain with uuid %s, not %s", snap->name,
-                         uuid, c->dom->uuid);
-            return false;
-        }
-    }
-    for (size_t i = 0; i < snap->ndisks; i++)
-        if (snap->disks[i].source && !st_path_exists(snap->disks[i].source))
-            st_warn("snapshot", "snapshot '%s': disk '%s': file '%s' does not exist",
-                    snap->name, snap->disks[i].name, snap->disks[i].source);
-    snap->current = old && old == c->tree->current;
-    if (!st_store_snapshot_save(c->store, c->dom->name, snap, errp))
-        return false;
-    if (make_current && !snap->current) {
-        /* Reload so that the tree holds the new definition. */
-        CLEANUP_TREE struct st_tree *t = st_store_tree_load(c->store, c->dom->name, 0, NULL,
-                                                            NULL, errp);
-        struct st_tree_node *n;
-
-        if (!t || !(n = st_tree_find(t, snap->name)))
-            return false;
-        if (!st_store_set_current(c->store, c->dom->name, t, n, errp))
-            return false;
-        snap->current = true;
-    }
-    return true;
-}
-
 int
 cmd_snapshot_create(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -306,7 +248,7 @@ cmd_snapshot_create(struct cli *cli, int argc, char **argv, struct st_error **er
         return -1;
     if (!ctx_open(cli, a.args[0], true, !a.on[O_NO_WAIT], &c, errp))
         return -1;
-    if (!redefine(&c, snap, a.on[O_CURRENT], errp))
+    if (!st_op_redefine(c.store, c.dom, c.tree, snap, a.on[O_CURRENT], errp))
         return -1;
     {
         struct json_object *j = json_object_new_object();
@@ -324,31 +266,15 @@ cmd_snapshot_create(struct cli *cli, int argc, char **argv, struct st_error **er
 static bool
 matches(const struct snap_args *a, const struct st_tree_node *n)
 {
-    const struct st_snapshot *s = n->snap;
+    const struct st_tree_filter f = {
+        .leaves = a->on[O_LEAVES], .no_leaves = a->on[O_NO_LEAVES],
+        .metadata = a->on[O_METADATA], .no_metadata = a->on[O_NO_METADATA],
+        .external = a->on[O_EXTERNAL], .internal = a->on[O_INTERNAL],
+        .disk_only = a->on[O_DISK_ONLY], .inactive = a->on[O_INACTIVE],
+        .active = a->on[O_ACTIVE],
+    };
 
-    if (a->on[O_LEAVES] != a->on[O_NO_LEAVES]) {
-        if (a->on[O_LEAVES] && n->nchildren)
-            return false;
-        if (a->on[O_NO_LEAVES] && !n->nchildren)
-            return false;
-    }
-    /* Every snapshot strata knows has metadata. */
-    if (a->on[O_NO_METADATA] && !a->on[O_METADATA])
-        return false;
-    if (a->on[O_INTERNAL] != a->on[O_EXTERNAL]) {
-        if (st_snapshot_is_external(s) != a->on[O_EXTERNAL])
-            return false;
-    }
-    if (a->on[O_INACTIVE] || a->on[O_ACTIVE] || a->on[O_DISK_ONLY]) {
-        bool disk_only = s->state == ST_SNAPSHOT_STATE_DISK_SNAPSHOT;
-        bool inactive = s->state == ST_SNAPSHOT_STATE_SHUTOFF;
-        bool active = !disk_only && !inactive;
-
-        if (!((a->on[O_DISK_ONLY] && disk_only) || (a->on[O_INACTIVE] && inactive) ||
-              (a->on[O_ACTIVE] && active)))
-            return false;
-    }
-    return true;
+    return st_tree_filter_match(&f, n);
 }
 
 /* virsh's tree drawing (vshTreePrint): "|" under a node with children,
@@ -650,26 +576,17 @@ cmd_snapshot_current(struct cli *cli, int argc, char **argv, struct st_error **e
 
 /* ---- snapshot-delete --metadata ------------------------------------ */
 
-/* Point @child at @parent (NULL: make it a root) and rewrite its file. */
-static bool
-reparent(struct ctx *c, struct st_tree_node *child, const char *parent, struct st_error **errp)
-{
-    free(child->snap->parent);
-    child->snap->parent = parent ? st_xstrdup(parent) : NULL;
-    return st_store_snapshot_save(c->store, c->dom->name, child->snap, errp);
-}
-
 int
 cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
     struct snap_args a = { 0 };
     CLEANUP_CTX struct ctx c = { .lock = -1 };
-    CLEANUP_FREE struct st_tree_node **desc = NULL;
+    CLEANUP_STRV char **deleted = NULL;
     CLEANUP_FREE char *name = NULL;
     struct st_tree_node *n;
-    size_t ndesc = 0;
-    bool current_goes;
     struct json_object *j, *arr;
+    enum st_plan_mode mode;
+    bool ok;
     int r = parse_args(cli, argc, argv,
                        BIT(O_CURRENT) | BIT(O_METADATA) | BIT(O_CHILDREN) |
                        BIT(O_CHILDREN_ONLY) | BIT(O_NO_WAIT), 1, 2, &a, errp);
@@ -678,55 +595,22 @@ cmd_snapshot_delete(struct cli *cli, int argc, char **argv, struct st_error **er
         return r < 0 ? -1 : 0;
     if (a.on[O_CHILDREN] && a.on[O_CHILDREN_ONLY])
         return cli_usage(cli, errp, "--children and --children-only are mutually exclusive");
-    if (!a.on[O_METADATA]) {
-        st_error_set(errp, ST_E_USAGE,
-                     "snapshot-delete: deleting a snapshot's data (a merge) is not implemented yet");
-        st_error_hint(errp, "add --metadata to remove only the metadata; no file is touched");
-        return -1;
-    }
+    mode = a.on[O_CHILDREN] ? ST_PLAN_CHILDREN : a.on[O_CHILDREN_ONLY] ? ST_PLAN_CHILDREN_ONLY
+                                                                       : ST_PLAN_ONE;
     if (!ctx_open(cli, a.args[0], true, !a.on[O_NO_WAIT], &c, errp) ||
         !(n = target_snap(cli, &c, &a, 1, errp)))
         return -1;
     name = st_xstrdup(n->snap->name);
-    if (a.on[O_CHILDREN] || a.on[O_CHILDREN_ONLY])
-        st_tree_descendants(n, &desc, &ndesc);
-    current_goes = c.tree->current &&
-        ((a.on[O_CHILDREN_ONLY] && c.tree->current != n && st_tree_is_ancestor(n, c.tree->current)) ||
-         (!a.on[O_CHILDREN_ONLY] && st_tree_is_ancestor(n, c.tree->current) &&
-          (a.on[O_CHILDREN] || c.tree->current == n)));
-
-    /* Metadata first points away from what goes, then files go leaf
-     * first: a crash in between leaves no snapshot without its parent. */
-    if (current_goes) {
-        struct st_tree_node *next = a.on[O_CHILDREN_ONLY] ? n : n->parent;
-
-        if (!st_store_set_current(c.store, c.dom->name, c.tree, next, errp))
-            return -1;
-    }
-    if (!a.on[O_CHILDREN] && !a.on[O_CHILDREN_ONLY]) {
-        for (size_t i = 0; i < n->nchildren; i++)
-            if (!reparent(&c, n->children[i], n->parent ? n->parent->snap->name : NULL, errp))
-                return -1;
-    }
+    ok = st_op_delete_metadata(c.store, c.dom->name, c.tree, n, mode, &deleted, errp);
+    if (!ok)
+        return -1;
     arr = json_object_new_array();
-    for (size_t i = ndesc; i > 0; i--) {
-        json_object_array_add(arr, json_object_new_string(desc[i - 1]->snap->name));
-        if (!st_store_snapshot_delete(c.store, c.dom->name, desc[i - 1]->snap->name, errp)) {
-            json_object_put(arr);
-            return -1;
-        }
-    }
-    if (!a.on[O_CHILDREN_ONLY]) {
-        json_object_array_add(arr, json_object_new_string(name));
-        if (!st_store_snapshot_delete(c.store, c.dom->name, name, errp)) {
-            json_object_put(arr);
-            return -1;
-        }
-    }
+    for (size_t i = 0; deleted && deleted[i]; i++)
+        json_object_array_add(arr, json_object_new_string(deleted[i]));
     j = json_object_new_object();
     json_object_object_add(j, "deleted", arr);
     cli_set_result(cli, j);
-    if (a.on[O_CHILDREN_ONLY])
+    if (mode == ST_PLAN_CHILDREN_ONLY)
         fprintf(cli->out, "Domain snapshot %s children deleted\n", name);
     else
         fprintf(cli->out, "Domain snapshot %s deleted\n", name);
@@ -782,7 +666,6 @@ cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp
     CLEANUP_SNAPSHOT struct st_snapshot *snap = NULL;
     struct st_tree_node *n, *old;
     size_t len;
-    bool was_current;
     int r = parse_args(cli, argc, argv,
                        BIT(O_CURRENT) | BIT(O_RENAME) | BIT(O_CLONE) | BIT(O_NO_WAIT), 1, 2, &a,
                        errp);
@@ -821,32 +704,17 @@ cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp
     }
     if (!(snap = st_snapshot_parse(edited, len, "edited XML", ST_SNAPSHOT_PARSE_REDEFINE, errp)))
         return -1;
-    if (strcmp(snap->name, name) != 0 && !a.on[O_RENAME] && !a.on[O_CLONE]) {
-        st_error_set(errp, ST_E_CONFLICT, "cannot rename snapshot %s to %s", name, snap->name);
-        st_error_hint(errp, "use --rename or --clone to change the name");
-        return -1;
-    }
     /* Re-read under the lock: the tree may have changed while editing. */
     ctx_clear(&c);
     c = (struct ctx) { .lock = -1 };
     if (!ctx_open(cli, a.args[0], true, !a.on[O_NO_WAIT], &c, errp) ||
         !(old = find_snap(&c, name, errp)))
         return -1;
-    was_current = old == c.tree->current;
-    if (strcmp(snap->name, name) != 0 && st_tree_find(c.tree, snap->name)) {
-        st_error_set(errp, ST_E_CONFLICT, "snapshot '%s' already exists", snap->name);
-        return -1;
-    }
-    if (!redefine(&c, snap, was_current && !a.on[O_CLONE], errp))
+    if (!st_op_edit(c.store, c.dom, c.tree, old, snap,
+                    a.on[O_RENAME] ? ST_EDIT_RENAME : a.on[O_CLONE] ? ST_EDIT_CLONE : ST_EDIT_SAME,
+                    errp))
         return -1;
     if (strcmp(snap->name, name) != 0 && a.on[O_RENAME]) {
-        /* Unlike virsh (which reparents them to the old parent), the
-         * children follow the renamed snapshot. */
-        for (size_t i = 0; i < old->nchildren; i++)
-            if (!reparent(&c, old->children[i], snap->name, errp))
-                return -1;
-        if (!st_store_snapshot_delete(c.store, c.dom->name, name, errp))
-            return -1;
         fprintf(cli->out, "Snapshot %s renamed to %s.\n", name, snap->name);
     } else if (strcmp(snap->name, name) != 0) {
         fprintf(cli->out, "Snapshot %s cloned to %s.\n", name, snap->name);

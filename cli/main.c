@@ -22,9 +22,10 @@
 #include "cli/commands.h"
 #include "cli/report.h"
 
-/* The command table: later issues add their commands here (keep it
- * sorted by group, then name). */
+/* The command table, by group, then by name within a group ('recover'
+ * ends the snapshot group); --help lists it in this order. */
 static const struct command commands[] = {
+    /* domains */
     { "define", cmd_define, "FILE.xml [--no-wait]", "define a domain from libvirt domain XML" },
     { "define-as", cmd_define_as, "NAME --disk DEV=PATH[,format=F]... [--no-wait]",
       "define a domain from its disks" },
@@ -33,6 +34,7 @@ static const struct command commands[] = {
     { "list", cmd_list, "[--all]", "list the defined domains" },
     { "undefine", cmd_undefine, "DOMAIN [--snapshots-metadata] [--no-wait]",
       "remove a domain's definition" },
+    /* snapshots */
     { "snapshot-create", cmd_snapshot_create,
       "DOMAIN [FILE.xml] [--redefine [--current]] [--no-metadata] [--disk-only] "
       "[--reuse-external] [--atomic] [--quiesce] [--no-wait]",
@@ -42,10 +44,6 @@ static const struct command commands[] = {
       "[--reuse-external] [--atomic] [--diskspec DEV[,snapshot=TYPE][,driver=TYPE][,file=PATH]]... "
       "[--no-wait]",
       "take an external snapshot of the domain's disks" },
-    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
-      "make each disk a new overlay on the snapshot's point in time" },
-    { "recover", cmd_recover, "DOMAIN [--no-wait]",
-      "finish or roll back an interrupted snapshot-create, -revert or -delete" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
       "print or set the current snapshot" },
     { "snapshot-delete", cmd_snapshot_delete_merge,
@@ -65,26 +63,34 @@ static const struct command commands[] = {
       "list a domain's snapshots" },
     { "snapshot-parent", cmd_snapshot_parent, "DOMAIN {SNAPSHOT | --current}",
       "print a snapshot's parent" },
-    { "version", cmd_version, "", "print the version of strata" },
+    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
+      "make each disk a new overlay on the snapshot's point in time" },
+    { "recover", cmd_recover, "DOMAIN [--no-wait]",
+      "finish or roll back an interrupted snapshot-create, -revert or -delete" },
+    /* block jobs and chains */
     { "blockcommit", cmd_blockcommit,
       "DOMAIN DISK [--top FILE] [--base FILE] [--active --pivot] [--speed BYTES] [--no-wait]",
       "commit layers of a disk's active chain into a lower one" },
     { "blockpull", cmd_blockpull, "DOMAIN DISK [--base FILE] [--speed BYTES] [--no-wait]",
       "pull the data of backing layers up into the active layer" },
     { "chain", cmd_chain, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY },
-    { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
-      "start a domain's QSD and export its disks over NBD" },
-    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },
-    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD" },
+    /* live domains and NBD */
     { "export", cmd_export,
       "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
       "[--foreground] [--stop] [--no-wait]",
       "export disks at a snapshot (or now) read-only over NBD" },
+    { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
+      "start a domain's QSD and export its disks over NBD" },
+    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },
+    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD" },
+    /* content */
+    { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
+      "list the extents that differ between two points on one branch" },
     { "verify", cmd_verify,
       "DOMAIN [--snapshot S] [--disk DEV] [--digest ALG] [--expect DIGEST] [--connections N]",
       "print the content digest of disks at a snapshot (or now)" },
-    { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
-      "list the extents that differ between two points on one branch" },
+    /* the program */
+    { "version", cmd_version, "", "print the version of strata" },
 };
 
 /* Global options: accepted before the command and anywhere after it. */

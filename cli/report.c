@@ -14,7 +14,7 @@ cli_report_error(const struct st_error *err, bool json)
     struct st_jw w;
 
     if (err->errnum)
-        fprintf(stderr, "strata: %s: %s\n", err->msg, st_strerror(err->errnum));
+        fprintf(stderr, "strata: %s: %s\n", err->msg, strerror(err->errnum));
     else
         fprintf(stderr, "strata: %s\n", err->msg);
     if (err->hint)
@@ -22,8 +22,7 @@ cli_report_error(const struct st_error *err, bool json)
     if (!json)
         return;
     /* Streamed (common/jsonw.h, the same bytes as json-c's pretty
-     * printer): the static front end (cli/front.c) reports errors too,
-     * and it links no json-c. */
+     * printer), as chain show's output is. */
     st_jw_init(&w, stdout);
     st_jw_object(&w, NULL);
     st_jw_object(&w, "error");

@@ -24,8 +24,7 @@ flush(struct st_jw *w)
 
 /* memcpy() for the short runs JSON is made of (keys, indents, paths,
  * digits): fixed-size moves the compiler inlines, where a call cost as
- * much as the copy, and with musl (the front end, cli/front.c) is a
- * rep movs, slow to start.  Overlapping moves cover the odd lengths. */
+ * much as the copy.  Overlapping moves cover the odd lengths. */
 static void
 copy(char *d, const char *s, size_t n)
 {

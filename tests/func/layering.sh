@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # group: quick static
 # Folders are layers (STYLE.md §3.1): common <- xml, qmp, nbd <- chain <- cli;
-# lazy/ (stubs that load libxml2, libnbd, libcrypto) sits on common and is
-# only linked, never included.
 # A lower layer never includes a higher one.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
@@ -12,7 +10,6 @@ cd "$srcdir"
 allowed() {
     case $1 in
     common) echo "common" ;;
-    lazy) echo "common lazy" ;;
     xml) echo "common xml" ;;
     qmp) echo "common qmp" ;;
     nbd) echo "common nbd" ;;
@@ -22,7 +19,7 @@ allowed() {
 }
 
 bad=0
-for folder in common lazy xml qmp nbd chain cli; do
+for folder in common xml qmp nbd chain cli; do
     ok=" $(allowed $folder) "
     for f in "$folder"/*.c "$folder"/*.h; do
         [ -f "$f" ] || continue
@@ -37,7 +34,7 @@ for folder in common lazy xml qmp nbd chain cli; do
 done
 # Every quoted include names its folder, so the check above sees it.
 if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]*\.h"' \
-        common/*.[ch] lazy/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] cli/*.[ch] 2>/dev/null |
+        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] cli/*.[ch] 2>/dev/null |
         grep -v '"config.h"'; then
     echo "layering: quoted includes must name their folder (\"chain/plan.h\")"
     bad=1

@@ -1,6 +1,6 @@
 /* tests/unit/test-common-errname.c: st_errno_name() gives glibc's
- * strerrorname_np() name for every errno value glibc knows, so that the
- * static front end and the engine print the same --json errors. */
+ * strerrorname_np() name for every errno value glibc knows, and NULL
+ * for 0 and negative numbers (glibc says "0" for 0). */
 #include "config.h"
 
 #include <errno.h>
