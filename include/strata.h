@@ -1,0 +1,369 @@
+/* strata.h: the public API of libstrata, an external-snapshot manager
+ * for qcow2 disks.  The only header a program needs; link with
+ * `pkg-config --cflags --libs strata`.  strata-api(3) is the manual.
+ *
+ * The model is libvirt's snapshot API (virDomainSnapshotCreateXML,
+ * GetXMLDesc, Num, ListNames, LookupByName, GetParent,
+ * RevertToSnapshot, Delete, Free): a connection opens a state
+ * directory, domains and snapshots are looked up by name, and flags are
+ * bit masks named after virsh's options.
+ *
+ * Rules that hold for every function:
+ *  - A function that can fail returns NULL or -1 and sets the calling
+ *    thread's last error (strata_last_error()); on success it returns
+ *    non-NULL or >= 0 and leaves the last error alone.
+ *  - Unknown flag bits are refused (STRATA_ERR_INVALID_ARG), as
+ *    libvirt's virCheckFlags does, so a flag added later is never
+ *    silently ignored by an older library.
+ *  - NULL where a handle is needed, or a handle of another type, is
+ *    refused with STRATA_ERR_INVALID_ARG, never a crash.
+ *  - Every object returned has a free function, and each accepts NULL.
+ *    Strings returned as `char *` are the caller's, freed with free();
+ *    `const char *` strings belong to the object they came from.
+ *  - Threads: a connection, and every object obtained through it, is
+ *    used by one thread at a time (lock around it to share it).
+ *    Different connections may be used at the same time by different
+ *    threads.  The last error is per thread.
+ *  - The library never exits and changes no signal disposition.  It
+ *    prints nothing, except debug lines on stderr when the environment
+ *    has STRATA_DEBUG=1.
+ */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- versions ---------------------------------------------------- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+const char *strata_version(void);
+
+/* ---- errors ------------------------------------------------------ */
+
+/* Stable codes: numbers never change meaning, new ones are added at the
+ * end.  strata_error_code_name() gives the names --json prints. */
+typedef enum strata_error_code {
+    STRATA_OK = 0,
+    STRATA_ERR_INTERNAL = 1,    /* "internal"      a bug in strata */
+    STRATA_ERR_USAGE = 2,       /* "usage"         a request strata does not support */
+    STRATA_ERR_IO = 3,          /* "io"            a system call failed; errno is set */
+    STRATA_ERR_NAME = 4,        /* "name"          a hostile or invalid name */
+    STRATA_ERR_XML = 5,         /* "xml"           malformed or unsupported XML */
+    STRATA_ERR_QCOW2 = 6,       /* "qcow2"         unreadable or unsupported header */
+    STRATA_ERR_CHAIN = 7,       /* "chain"         missing, looping or mismatched backing file */
+    STRATA_ERR_QMP = 8,         /* "qmp"           qemu-storage-daemon refused or went away */
+    STRATA_ERR_JOB = 9,         /* "job"           a block job failed or was cancelled */
+    STRATA_ERR_NBD = 10,        /* "nbd"           an NBD read failed */
+    STRATA_ERR_BUSY = 11,       /* "busy"          another strata holds the domain's lock */
+    STRATA_ERR_NOT_FOUND = 12,  /* "not-found"     no such domain, disk or snapshot */
+    STRATA_ERR_CONFLICT = 13,   /* "conflict"      exists, or would break another branch */
+    STRATA_ERR_TIMEOUT = 14,    /* "timeout"       a deadline passed */
+    STRATA_ERR_INVALID_ARG = 15,/* "invalid-arg"   NULL or foreign handle, unknown flags */
+} strata_error_code;
+
+typedef struct strata_error strata_error;
+
+/* The calling thread's last error, or NULL if no call failed yet.
+ * Valid until the next failing call in this thread. */
+const strata_error *strata_last_error(void);
+/* Forget the calling thread's last error. */
+void strata_reset_last_error(void);
+
+/* The fields of an error (NULL: STRATA_OK, 0 or NULL). */
+strata_error_code strata_error_get_code(const strata_error *err);
+/* One sentence naming the object first, e.g. "domain 'vm1' has no
+ * snapshot named 's9'". */
+const char *strata_error_get_message(const strata_error *err);
+/* What to do next, or NULL. */
+const char *strata_error_get_hint(const strata_error *err);
+/* The file concerned, or NULL. */
+const char *strata_error_get_path(const strata_error *err);
+/* The errno value behind STRATA_ERR_IO (and some others), or 0. */
+int strata_error_get_errno(const strata_error *err);
+
+/* "not-found" for STRATA_ERR_NOT_FOUND...; NULL for an unknown code. */
+const char *strata_error_code_name(int code);
+
+/* ---- connections ------------------------------------------------- */
+
+typedef struct strata_conn strata_conn;
+
+/**
+ * strata_open:
+ * @state_dir: where domains and snapshots are kept; NULL: the default
+ *   of strata(1) ($STRATA_STATE_DIR, /var/lib/strata for root,
+ *   $XDG_STATE_HOME/strata or ~/.local/state/strata otherwise)
+ * @run_dir: where sockets and pid files go; NULL: $XDG_RUNTIME_DIR/strata
+ *   or /run/strata
+ * @flags: 0
+ *
+ * Opens nothing on disk yet: a state directory that does not exist is
+ * created by the first define.  Returns the connection, or NULL.
+ */
+strata_conn *strata_open(const char *state_dir, const char *run_dir, unsigned flags);
+/* Closes @conn (NULL: nothing).  Domains and snapshots looked up
+ * through it must be freed first; using them afterwards is refused
+ * where it can be detected. */
+void strata_close(strata_conn *conn);
+/* The directories in use (belong to @conn). */
+const char *strata_conn_get_state_dir(const strata_conn *conn);
+const char *strata_conn_get_run_dir(const strata_conn *conn);
+
+/* Accepted by every call that changes a domain: fail at once with
+ * STRATA_ERR_BUSY instead of waiting for another strata's lock
+ * (virsh-style --no-wait). */
+#define STRATA_NO_WAIT (1u << 31)
+
+/* ---- domains ----------------------------------------------------- */
+
+typedef struct strata_domain strata_domain;
+
+/* Define (or redefine, same <uuid>) a domain from libvirt <domain> XML;
+ * every element is kept.  @flags: STRATA_NO_WAIT. */
+strata_domain *strata_domain_define_xml(strata_conn *conn, const char *xml, unsigned flags);
+
+/* One disk of strata_domain_define_disks() and strata_domain_get_disks(). */
+typedef struct strata_disk {
+    char *dev;                  /* target, e.g. "vda" */
+    char *path;                 /* the active file, absolute */
+    char *format;               /* "qcow2" or "raw" */
+} strata_disk;
+
+/* Define a domain from its disks (strata define-as): @disks[i].dev and
+ * .path are required, .format NULL means qcow2; paths are made
+ * absolute.  @flags: STRATA_NO_WAIT. */
+strata_domain *strata_domain_define_disks(strata_conn *conn, const char *name,
+                                          const strata_disk *disks, size_t ndisks,
+                                          unsigned flags);
+/* The domain named @name, or NULL (STRATA_ERR_NOT_FOUND). */
+strata_domain *strata_domain_lookup(strata_conn *conn, const char *name);
+/* Names of the defined domains, sorted, into *@names (a NULL-terminated
+ * array; free it with strata_names_free()).  Returns how many, or -1. */
+int strata_list_domains(strata_conn *conn, char ***names);
+/* Frees an array from a list function (NULL: nothing). */
+void strata_names_free(char **names);
+
+const char *strata_domain_get_name(const strata_domain *dom);
+/* The domain's XML as stored (caller frees), or NULL. */
+char *strata_domain_get_xml(strata_domain *dom, unsigned flags);
+/* The disks, read now, into *@disks (free with strata_disks_free());
+ * returns how many, or -1. */
+int strata_domain_get_disks(strata_domain *dom, strata_disk **disks);
+void strata_disks_free(strata_disk *disks, int ndisks);
+
+/* Also remove the snapshots' metadata (virsh --snapshots-metadata);
+ * without it a domain with snapshots is refused (STRATA_ERR_CONFLICT). */
+#define STRATA_UNDEFINE_SNAPSHOTS_METADATA (1u << 0)
+/* Remove the domain's definition (no image file is touched).  Refused
+ * while a QSD serves it.  @dom is still to be freed. */
+int strata_domain_undefine(strata_domain *dom, unsigned flags);
+void strata_domain_free(strata_domain *dom);
+
+/* ---- snapshots ----------------------------------------------------- */
+
+typedef struct strata_snapshot strata_snapshot;
+
+/* Flags of strata_snapshot_create_xml(), named after virsh's options. */
+#define STRATA_SNAPSHOT_CREATE_REDEFINE       (1u << 0) /* import metadata, touch no file */
+#define STRATA_SNAPSHOT_CREATE_CURRENT        (1u << 1) /* with REDEFINE: make it current */
+#define STRATA_SNAPSHOT_CREATE_NO_METADATA    (1u << 2) /* make overlays, keep no XML */
+#define STRATA_SNAPSHOT_CREATE_REUSE_EXTERNAL (1u << 3) /* take existing overlay files */
+#define STRATA_SNAPSHOT_CREATE_DISK_ONLY      (1u << 4) /* accepted: strata's are disk-only */
+#define STRATA_SNAPSHOT_CREATE_ATOMIC         (1u << 5) /* accepted: strata's are atomic */
+
+/**
+ * strata_snapshot_create_xml:
+ * @xml: libvirt <domainsnapshot> XML; NULL or "" for a snapshot of
+ *   every disk named after the time
+ *
+ * Take an external snapshot: each disk's active file becomes the
+ * snapshot's point in time and a new overlay on it the active file, in
+ * one atomic transaction.  With STRATA_SNAPSHOT_CREATE_REDEFINE, import
+ * the metadata instead.  Returns the snapshot, or NULL (nothing
+ * changed).  With NO_METADATA the handle only names the snapshot:
+ * strata keeps no metadata, so lookups through it fail with
+ * STRATA_ERR_NOT_FOUND (as libvirt's).
+ */
+strata_snapshot *strata_snapshot_create_xml(strata_domain *dom, const char *xml,
+                                            unsigned flags);
+/* The snapshot named @name, or NULL (STRATA_ERR_NOT_FOUND). */
+strata_snapshot *strata_snapshot_lookup(strata_domain *dom, const char *name);
+/* The current snapshot, or NULL (STRATA_ERR_NOT_FOUND when none). */
+strata_snapshot *strata_snapshot_current(strata_domain *dom);
+/* The parent, or NULL (STRATA_ERR_NOT_FOUND for a root). */
+strata_snapshot *strata_snapshot_get_parent(strata_snapshot *snap);
+const char *strata_snapshot_get_name(const strata_snapshot *snap);
+/* The domain it belongs to (borrowed from @snap). */
+strata_domain *strata_snapshot_get_domain(const strata_snapshot *snap);
+/* The snapshot's XML as virsh snapshot-dumpxml prints it (caller frees). */
+char *strata_snapshot_get_xml(strata_snapshot *snap, unsigned flags);
+/* Make @snap the current snapshot.  @flags: STRATA_NO_WAIT. */
+int strata_snapshot_set_current(strata_snapshot *snap, unsigned flags);
+void strata_snapshot_free(strata_snapshot *snap);
+
+/* Filters of strata_snapshot_num() and strata_snapshot_list_names()
+ * (virsh snapshot-list): within each pair, neither or both means no
+ * filter; groups combine with AND. */
+#define STRATA_LIST_ROOTS       (1u << 0)   /* only snapshots without a parent */
+#define STRATA_LIST_LEAVES      (1u << 1)   /* only snapshots without children */
+#define STRATA_LIST_NO_LEAVES   (1u << 2)
+#define STRATA_LIST_METADATA    (1u << 3)   /* every snapshot strata lists has metadata */
+#define STRATA_LIST_NO_METADATA (1u << 4)
+#define STRATA_LIST_EXTERNAL    (1u << 5)
+#define STRATA_LIST_INTERNAL    (1u << 6)
+#define STRATA_LIST_DISK_ONLY   (1u << 7)   /* state disk-snapshot */
+#define STRATA_LIST_INACTIVE    (1u << 8)   /* state shutoff */
+#define STRATA_LIST_ACTIVE      (1u << 9)   /* any running state */
+#define STRATA_LIST_DESCENDANTS (1u << 10)  /* children_names only: all descendants */
+
+/* How many snapshots of @dom pass @flags, or -1. */
+int strata_snapshot_num(strata_domain *dom, unsigned flags);
+/* Their names in virsh's order into *@names (free with
+ * strata_names_free()); returns how many, or -1. */
+int strata_snapshot_list_names(strata_domain *dom, char ***names, unsigned flags);
+/* The children (with STRATA_LIST_DESCENDANTS every descendant,
+ * depth-first) of @snap that pass the other @flags. */
+int strata_snapshot_list_children_names(strata_snapshot *snap, char ***names, unsigned flags);
+
+/* Revert with the domain live: swap its exports, cutting clients off. */
+#define STRATA_REVERT_FORCE (1u << 0)
+/* Each disk gets a fresh overlay on the snapshot's point in time; the
+ * snapshot becomes current.  @flags: STRATA_REVERT_FORCE, STRATA_NO_WAIT. */
+int strata_snapshot_revert(strata_snapshot *snap, unsigned flags);
+
+/* ---- long jobs ------------------------------------------------------ */
+
+/* Called as a job copies: @done of @total bytes (total may grow).
+ * Return 0 to go on, non-zero to cancel: the job stops, the call fails
+ * with STRATA_ERR_JOB, and the data stays where it was. */
+typedef int (*strata_progress_fn)(uint64_t done, uint64_t total, void *opaque);
+
+/* ---- deleting snapshots ------------------------------------------------ */
+
+#define STRATA_DELETE_CHILDREN      (1u << 0)  /* the snapshot and its descendants */
+#define STRATA_DELETE_CHILDREN_ONLY (1u << 1)  /* only its descendants */
+#define STRATA_DELETE_METADATA_ONLY (1u << 2)  /* remove the XML, touch no file */
+#define STRATA_DELETE_NO_STREAM     (1u << 3)  /* commit only: refuse where a stream is needed */
+#define STRATA_DELETE_VERIFY        (1u << 4)  /* prove no visible byte changed (digests) */
+
+typedef struct strata_delete_params {
+    uint64_t speed;             /* bytes/s per job; 0: unlimited */
+    unsigned timeout_s;         /* per job; 0: one hour */
+    strata_progress_fn progress;/* or NULL */
+    void *opaque;               /* for @progress */
+} strata_delete_params;
+
+/**
+ * strata_snapshot_delete:
+ * @params: NULL for the defaults
+ *
+ * Delete @snap, merging its layer away by block-commit or block-stream,
+ * whichever copies less, never breaking another branch.  A delete that
+ * was interrupted resumes (the same snapshot and flags).  @snap is
+ * still to be freed.  @flags: STRATA_DELETE_*, STRATA_NO_WAIT.
+ */
+int strata_snapshot_delete(strata_snapshot *snap, unsigned flags,
+                           const strata_delete_params *params);
+
+/* The plan of a delete (a dry run), as an object. */
+typedef struct strata_plan strata_plan;
+
+typedef enum strata_plan_step_kind {
+    STRATA_STEP_COMMIT = 0,     /* top's data into base; base takes top's place */
+    STRATA_STEP_STREAM = 1,     /* base's data up into top; top backs onto new_backing */
+} strata_plan_step_kind;
+
+/* One step (belongs to the plan). */
+typedef struct strata_plan_step {
+    strata_plan_step_kind kind;
+    const char *disk;
+    const char *top;
+    const char *base;
+    const char *new_backing;    /* stream: top's backing afterwards, or NULL */
+    int active;                 /* commit: top is the active file (pivot) */
+    uint64_t bytes;             /* bytes this step copies */
+} strata_plan_step;
+
+/* What strata_snapshot_delete() with the same flags would do. */
+strata_plan *strata_snapshot_delete_plan(strata_snapshot *snap, unsigned flags);
+size_t strata_plan_num_steps(const strata_plan *plan);
+/* Step @i, or NULL when out of range. */
+const strata_plan_step *strata_plan_get_step(const strata_plan *plan, size_t i);
+/* Bytes all steps copy. */
+uint64_t strata_plan_get_bytes(const strata_plan *plan);
+/* Snapshots whose metadata goes, leaves first (belongs to the plan). */
+const char *const *strata_plan_get_deleted(const strata_plan *plan);
+void strata_plan_free(strata_plan *plan);
+
+/* ---- chains ---------------------------------------------------------- */
+
+typedef struct strata_chain strata_chain;
+
+/* One layer, top first (belongs to the chain).  Sizes are 0 unless the
+ * header was read (has_header) or the allocation counted (has_alloc). */
+typedef struct strata_layer {
+    const char *path;           /* as given (top) or resolved from the overlay */
+    const char *abs_path;
+    const char *format;         /* "qcow2", "raw", or NULL when unknown */
+    int exists;
+    uint64_t file_size;
+    int has_header;
+    uint64_t virtual_size;
+    uint64_t cluster_size;      /* 0 for raw */
+    int has_alloc;
+    uint64_t allocated_bytes;   /* guest bytes with data in this layer */
+    uint64_t zero_bytes;        /* guest bytes marked zero */
+    uint64_t compressed_bytes;
+    unsigned qcow2_version;     /* 2 or 3; 0 for raw */
+    const char *backing;        /* as written in the header, or NULL */
+    const char *backing_format; /* as recorded, or NULL */
+    const char *backing_resolved; /* where the backing string leads, or NULL */
+    size_t nfaults;
+} strata_layer;
+
+/* Don't read the L1/L2 tables (no allocation, faster). */
+#define STRATA_CHAIN_NO_ALLOCATION (1u << 0)
+
+/**
+ * strata_chain_open_file:
+ * @format: the top's format; NULL: qcow2 (strata never probes)
+ * @backing_format: assumed for a backing file with none recorded; NULL:
+ *   such a backing is a fault and not opened
+ *
+ * Reads the chain under @path from the image headers (no subprocess,
+ * no QSD).  A chain with faults is returned, faults included; NULL only
+ * when the top cannot be read.
+ */
+strata_chain *strata_chain_open_file(const char *path, const char *format,
+                                     const char *backing_format, unsigned flags);
+/* The active chain of disk @dev of @dom (NULL: its only disk). */
+strata_chain *strata_chain_open_disk(strata_domain *dom, const char *dev, unsigned flags);
+size_t strata_chain_num_layers(const strata_chain *chain);
+/* Layer @i (0 is the top), or NULL when out of range. */
+const strata_layer *strata_chain_get_layer(const strata_chain *chain, size_t i);
+/* All faults of all layers (0: strata chain check says no faults). */
+size_t strata_chain_num_faults(const strata_chain *chain);
+/* Fault @j of layer @i: its stable code name ("missing", "loop"...,
+ * strata-chain(1)) in *@code, its message returned; NULL when out of
+ * range.  Both belong to the chain. */
+const char *strata_chain_get_fault(const strata_chain *chain, size_t i, size_t j,
+                                   const char **code);
+void strata_chain_free(strata_chain *chain);
+
+/* ---- recovery -------------------------------------------------------- */
+
+/* Finish or roll back an interrupted snapshot-create, -revert or
+ * -delete of @dom (strata recover); 0 also when nothing was pending.
+ * @flags: STRATA_NO_WAIT. */
+int strata_domain_recover(strata_domain *dom, unsigned flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
