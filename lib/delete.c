@@ -80,6 +80,8 @@ step_progress(uint64_t done, uint64_t total, void *opaque)
     uint64_t all = p->plan->bytes;
 
     p->step_total = total;
+    if (p->cancel)
+        return;                 /* asked once; the job is being cancelled */
     /* A job may copy more than the plan counted (it works in clusters). */
     if (p->finished + total > all)
         all = p->finished + total;
