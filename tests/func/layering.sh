@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # group: quick static
-# Folders are layers (STYLE.md §3.1): common <- xml, qmp, nbd <- chain <- cli;
-# A lower layer never includes a higher one.
+# Folders are layers (STYLE.md §3.1): common <- xml, qmp, nbd <- chain
+# <- lib (the public API of include/strata.h) <- cli.  A lower layer
+# never includes a higher one; include/strata.h includes nothing of
+# strata's, and no layer below lib/ includes it.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
 cd "$srcdir"
@@ -14,12 +16,13 @@ allowed() {
     qmp) echo "common qmp" ;;
     nbd) echo "common nbd" ;;
     chain) echo "common xml qmp nbd chain" ;;
-    cli) echo "common xml qmp nbd chain cli" ;;
+    lib) echo "common xml qmp nbd chain include lib" ;;
+    cli) echo "common xml qmp nbd chain include lib cli" ;;
     esac
 }
 
 bad=0
-for folder in common xml qmp nbd chain cli; do
+for folder in common xml qmp nbd chain lib cli; do
     ok=" $(allowed $folder) "
     for f in "$folder"/*.c "$folder"/*.h; do
         [ -f "$f" ] || continue
@@ -34,9 +37,14 @@ for folder in common xml qmp nbd chain cli; do
 done
 # Every quoted include names its folder, so the check above sees it.
 if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]*\.h"' \
-        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] cli/*.[ch] 2>/dev/null |
+        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] lib/*.[ch] cli/*.[ch] 2>/dev/null |
         grep -v '"config.h"'; then
     echo "layering: quoted includes must name their folder (\"chain/plan.h\")"
+    bad=1
+fi
+# The public header stands alone: system headers only.
+if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' include/strata.h; then
+    echo "layering: include/strata.h may include only <system> headers"
     bad=1
 fi
 [ $bad = 0 ] || fail "layering rule broken"
