@@ -1,5 +1,6 @@
 /* chain/diskspec.c: parse virsh's --diskspec with its doubled-comma
- * escape, as virsh's vshParseDiskspec reads it. */
+ * escape, as virsh's vshParseDiskspec reads it, and build the snapshot
+ * XML virsh makes of snapshot-create-as's arguments. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "xml/xmlbuf.h"
 #include "chain/diskspec.h"
 
 /* Split on single commas; ",," is a literal comma.  Owned strv. */
@@ -119,4 +121,45 @@ st_diskspec_clear(struct st_diskspec *spec)
     free(spec->driver);
     free(spec->file);
     memset(spec, 0, sizeof *spec);
+}
+
+char *
+st_diskspec_xml(const char *name, const char *desc, const struct st_diskspec *specs, size_t n)
+{
+    struct st_xmlbuf buf = { 0 };
+
+    st_xmlbuf_start(&buf, "domainsnapshot");
+    st_xmlbuf_end_open(&buf);
+    st_xmlbuf_element(&buf, "name", name);
+    st_xmlbuf_element(&buf, "description", desc);
+    if (n) {
+        st_xmlbuf_start(&buf, "disks");
+        st_xmlbuf_end_open(&buf);
+        for (size_t i = 0; i < n; i++) {
+            const struct st_diskspec *ds = &specs[i];
+
+            st_xmlbuf_start(&buf, "disk");
+            st_xmlbuf_attr(&buf, "name", ds->dev);
+            st_xmlbuf_attr(&buf, "snapshot", ds->snapshot);
+            if (ds->driver || ds->file) {
+                st_xmlbuf_end_open(&buf);
+                if (ds->driver) {
+                    st_xmlbuf_start(&buf, "driver");
+                    st_xmlbuf_attr(&buf, "type", ds->driver);
+                    st_xmlbuf_end_empty(&buf);
+                }
+                if (ds->file) {
+                    st_xmlbuf_start(&buf, "source");
+                    st_xmlbuf_attr(&buf, "file", ds->file);
+                    st_xmlbuf_end_empty(&buf);
+                }
+                st_xmlbuf_close(&buf, "disk");
+            } else {
+                st_xmlbuf_end_empty(&buf);
+            }
+        }
+        st_xmlbuf_close(&buf, "disks");
+    }
+    st_xmlbuf_close(&buf, "domainsnapshot");
+    return st_xmlbuf_steal(&buf);
 }

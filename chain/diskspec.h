@@ -5,6 +5,7 @@
 #define ST_CHAIN_DISKSPEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 
@@ -20,5 +21,11 @@ struct st_diskspec {
 bool st_diskspec_parse(const char *arg, struct st_diskspec *spec, struct st_error **errp);
 /* Free the fields (not @spec itself); NULL is a no-op. */
 void st_diskspec_clear(struct st_diskspec *spec);
+
+/* The <domainsnapshot> XML virsh builds from snapshot-create-as's
+ * arguments: @name and @desc (NULL: left out) and @n disk specs
+ * (owned string).  Parse it with st_snapshot_parse() to check it. */
+char *st_diskspec_xml(const char *name, const char *desc, const struct st_diskspec *specs,
+                      size_t n);
 
 #endif

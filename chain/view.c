@@ -11,6 +11,7 @@
 #include "common/xalloc.h"
 #include "xml/domain.h"
 #include "xml/snapshot.h"
+#include "chain/chain.h"
 #include "chain/journal.h"
 #include "chain/tree.h"
 #include "chain/view.h"
@@ -169,4 +170,28 @@ st_views_resolve(const struct st_store *store, const char *dom, const char *snap
         return false;
     }
     return true;
+}
+
+bool
+st_view_depth_between(const struct st_view *new, const struct st_view *old, unsigned *depth,
+                      struct st_error **errp)
+{
+    struct st_chain_opts copts = { .format = new->format, .skip_allocation = true };
+    CLEANUP_CHAIN struct st_chain *chain = st_chain_load(new->path, &copts, errp);
+
+    if (!chain)
+        return false;
+    for (size_t k = 0; k < chain->n_layers; k++) {
+        if (st_chain_layer_is_file(&chain->layers[k], old->path)) {
+            *depth = (unsigned) k;
+            return true;
+        }
+    }
+    st_error_set(errp, ST_E_CONFLICT,
+                 "disk '%s': '%s' (%s) is not in the backing chain of '%s' (%s): the two points "
+                 "are not on one branch in this order", new->dev, old->path,
+                 old->snapshot ? old->snapshot : "current", new->path,
+                 new->snapshot ? new->snapshot : "current");
+    st_error_hint(errp, "diff takes the older point first; snapshot-list --tree shows branches");
+    return false;
 }

@@ -46,4 +46,19 @@ void st_views_clear(struct st_views *vs);
 bool st_views_resolve(const struct st_store *store, const char *dom, const char *snapshot,
                       const char *disk, struct st_views *out, struct st_error **errp);
 
+/**
+ * st_view_depth_between:
+ * @new: the newer point of a disk
+ * @old: the older point of the same disk
+ * @depth: out, the layers above @old's file up to and including
+ *   @new's: the allocation depth below which both read alike (0 when
+ *   they are the same file)
+ *
+ * Returns: true, or false with ST_E_CONFLICT when @old's file is not in
+ * @new's backing chain (not one branch, or the wrong order), or the
+ * chain cannot be read.
+ */
+bool st_view_depth_between(const struct st_view *new, const struct st_view *old,
+                           unsigned *depth, struct st_error **errp);
+
 #endif

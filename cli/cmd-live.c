@@ -16,10 +16,11 @@
 #include <json-c/json.h>
 
 #include "common/json.h"
-#include "common/path.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "chain/exporter.h"
 #include "chain/live.h"
+#include "chain/op-export.h"
 #include "chain/store.h"
 #include "chain/view.h"
 #include "cli/commands.h"
@@ -328,65 +329,21 @@ serve_until_signal(struct st_exporter *ex, struct st_error **errp)
     return ok;
 }
 
-static bool
-matches(const struct st_export *e, const struct live_args *a)
-{
-    if (strncmp(e->id, "pit-", 4) != 0)
-        return false;       /* the active layers are 'strata stop's */
-    if (a->snapshot && (!e->snapshot || strcmp(e->snapshot, a->snapshot) != 0))
-        return false;
-    return !a->disk || (e->disk && strcmp(e->disk, a->disk) == 0);
-}
-
-/* The export-only QSD has nothing left to serve: stop it, remove its
- * directory. */
-static bool
-stop_export_qsd(struct st_exporter *ex, struct st_error **errp)
-{
-    bool ok = st_qsd_stop(ex->sess->qsd, errp);
-
-    st_exporter_clean_stale(ex->dir);
-    st_path_remove_tree(ex->dir, NULL);
-    return ok;
-}
-
 static int
 export_stop(struct cli *cli, const struct live_args *a, struct st_error **errp)
 {
-    CLEANUP_EXPORTER struct st_exporter *ex = NULL;
-    struct json_object *o, *arr;
-    struct st_export *v;
-    size_t n, removed = 0, left = 0;
-    bool ok = true;
+    CLEANUP_STRV char **removed = NULL;
+    struct json_object *o, *arr = json_object_new_array();
+    bool qsd_stopped;
+    bool ok = st_op_export_stop(cli->run_dir, a->dom, a->snapshot, a->disk, &removed,
+                                &qsd_stopped, errp);
 
-    if (!(ex = st_exporter_open(cli->run_dir, a->dom, ST_EXPORTER_NEED_EXISTING, NULL, errp)))
-        return -1;
-    arr = json_object_new_array();
-    v = st_exporter_list(ex, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (ok && matches(&v[i], a)) {
-            if (st_exporter_del(ex, &v[i], errp)) {
-                fprintf(cli->out, "Removed export %s\n", v[i].name);
-                json_object_array_add(arr, json_object_new_string(v[i].name));
-                removed++;
-            } else {
-                ok = false;
-            }
-        } else {
-            left++;
-        }
-        st_export_clear(&v[i]);
+    for (size_t i = 0; removed && removed[i]; i++) {
+        fprintf(cli->out, "Removed export %s\n", removed[i]);
+        json_object_array_add(arr, json_object_new_string(removed[i]));
     }
-    free(v);
-    if (ok && removed == 0) {
-        st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no matching export", a->dom);
-        ok = false;
-    }
-    if (ok && left == 0 && ex->kind != ST_EXPORTER_LIVE) {
-        ok = stop_export_qsd(ex, errp);
-        if (ok)
-            fprintf(cli->out, "Export QSD of domain '%s' stopped\n", a->dom);
-    }
+    if (qsd_stopped)
+        fprintf(cli->out, "Export QSD of domain '%s' stopped\n", a->dom);
     o = json_object_new_object();
     json_object_object_add(o, "domain", json_object_new_string(a->dom));
     json_object_object_add(o, "removed", arr);
@@ -405,7 +362,6 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
     struct st_nbd_addr addr = { 0 };
     struct st_export *added;
     struct json_object *o, *arr;
-    size_t nadded = 0;
     bool ok = true;
     int r = parse_args(cli, argc, argv,
                        ALLOW(O_NBD) | ALLOW(O_SNAPSHOT) | ALLOW(O_DISK) | ALLOW(O_FOREGROUND) |
@@ -434,14 +390,10 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
     st_nbd_addr_clear(&addr);
     if (!ex)
         return -1;
-    added = st_xcalloc(views.n, sizeof *added);
+    if (!st_op_export_add(ex, &views, &added, errp))
+        return -1;
     arr = json_object_new_array();
-    for (size_t i = 0; ok && i < views.n; i++) {
-        if (!st_exporter_add(ex, &views.v[i], false, &added[i], errp)) {
-            ok = false;
-            break;
-        }
-        nadded++;
+    for (size_t i = 0; i < views.n; i++) {
         fprintf(a.foreground && !cli->json ? stdout : cli->out, "%s %s\n", added[i].name,
                 added[i].uri);
         json_object_array_add(arr, st_export_to_json(&added[i]));
@@ -449,7 +401,7 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
     o = json_object_new_object();
     json_object_object_add(o, "domain", json_object_new_string(a.dom));
     json_object_object_add(o, "exports", arr);
-    if (ok && a.foreground) {
+    if (a.foreground) {
         /* The URIs are the point: print them now, not at exit. */
         if (cli->json) {
             CLEANUP_FREE char *text = st_json_pretty(o);
@@ -462,16 +414,8 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
         ok = serve_until_signal(ex, errp);
         json_object_put(o);
         o = NULL;
-    }
-    if (!ok || a.foreground) {
-        /* Undo what this run added (a failed add, or the end of --foreground). */
-        for (size_t i = 0; i < nadded; i++)
-            if (ex->sess->qsd->qmp)
-                st_exporter_del(ex, &added[i], NULL);
-        /* A detached QSD this run started, left with nothing to serve. */
-        if (!ok && ex->kind == ST_EXPORTER_DETACHED && ex->sess->qsd->qmp &&
-            json_object_object_length(st_json_get_object(ex->record, "exports")) == 0)
-            stop_export_qsd(ex, NULL);
+        /* Undo what this run added (the QSD, our child, goes next). */
+        st_op_export_undo(ex, added, views.n);
     }
     for (size_t i = 0; i < views.n; i++)
         st_export_clear(&added[i]);

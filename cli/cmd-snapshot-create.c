@@ -19,7 +19,6 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
-#include "xml/xmlbuf.h"
 #include "chain/diskspec.h"
 #include "chain/op-create.h"
 #include "chain/op-recover.h"
@@ -180,49 +179,22 @@ cmd_snapshot_create_new(struct cli *cli, int argc, char **argv, struct st_error 
 
 /* The XML virsh builds from snapshot-create-as's arguments. */
 static char *
-build_xml(const char *name, const char *desc, char *const *diskspecs, struct st_error **errp)
+diskspecs_xml(const char *name, const char *desc, char *const *args, struct st_error **errp)
 {
-    struct st_xmlbuf buf = { 0 };
+    size_t n = st_strv_len(args);
+    struct st_diskspec *specs = st_xcalloc(n ? n : 1, sizeof *specs);
+    char *xml = NULL;
+    size_t i;
 
-    st_xmlbuf_start(&buf, "domainsnapshot");
-    st_xmlbuf_end_open(&buf);
-    st_xmlbuf_element(&buf, "name", name);
-    st_xmlbuf_element(&buf, "description", desc);
-    if (diskspecs) {
-        st_xmlbuf_start(&buf, "disks");
-        st_xmlbuf_end_open(&buf);
-        for (size_t i = 0; diskspecs[i]; i++) {
-            struct st_diskspec ds;
-
-            if (!st_diskspec_parse(diskspecs[i], &ds, errp)) {
-                st_xmlbuf_reset(&buf);
-                return NULL;
-            }
-            st_xmlbuf_start(&buf, "disk");
-            st_xmlbuf_attr(&buf, "name", ds.dev);
-            st_xmlbuf_attr(&buf, "snapshot", ds.snapshot);
-            if (ds.driver || ds.file) {
-                st_xmlbuf_end_open(&buf);
-                if (ds.driver) {
-                    st_xmlbuf_start(&buf, "driver");
-                    st_xmlbuf_attr(&buf, "type", ds.driver);
-                    st_xmlbuf_end_empty(&buf);
-                }
-                if (ds.file) {
-                    st_xmlbuf_start(&buf, "source");
-                    st_xmlbuf_attr(&buf, "file", ds.file);
-                    st_xmlbuf_end_empty(&buf);
-                }
-                st_xmlbuf_close(&buf, "disk");
-            } else {
-                st_xmlbuf_end_empty(&buf);
-            }
-            st_diskspec_clear(&ds);
-        }
-        st_xmlbuf_close(&buf, "disks");
-    }
-    st_xmlbuf_close(&buf, "domainsnapshot");
-    return st_xmlbuf_steal(&buf);
+    for (i = 0; i < n; i++)
+        if (!st_diskspec_parse(args[i], &specs[i], errp))
+            break;
+    if (i == n)
+        xml = st_diskspec_xml(name, desc, specs, n);
+    for (size_t j = 0; j < i; j++)
+        st_diskspec_clear(&specs[j]);
+    free(specs);
+    return xml;
 }
 
 int
@@ -245,8 +217,8 @@ cmd_snapshot_create_as(struct cli *cli, int argc, char **argv, struct st_error *
      * for --print-xml, which would otherwise show XML we refuse. */
     if (a.npos >= 2 && !st_name_check("snapshot", a.pos[1], errp))
         return -1;
-    if (!(xml = build_xml(a.npos >= 2 ? a.pos[1] : NULL, a.npos >= 3 ? a.pos[2] : NULL,
-                          a.diskspecs, errp)))
+    if (!(xml = diskspecs_xml(a.npos >= 2 ? a.pos[1] : NULL, a.npos >= 3 ? a.pos[2] : NULL,
+                              a.diskspecs, errp)))
         return -1;
     if (a.on[O_PRINT_XML]) {
         struct json_object *j = json_object_new_object();

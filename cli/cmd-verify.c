@@ -17,7 +17,6 @@
 #include "common/xalloc.h"
 #include "nbd/diff.h"
 #include "nbd/digest.h"
-#include "chain/chain.h"
 #include "chain/exporter.h"
 #include "chain/store.h"
 #include "chain/view.h"
@@ -109,10 +108,11 @@ parse_args(struct cli *cli, int argc, char **argv, bool diff, struct verify_args
     return 0;
 }
 
-static void
+static bool
 on_progress(uint64_t done, uint64_t total, void *opaque)
 {
     st_progress_update(opaque, done, total);
+    return true;
 }
 
 int
@@ -209,32 +209,6 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
     return mismatch ? 2 : 0;
 }
 
-/* Layers above @old's file up to and including @new's: the allocation
- * depth below which both read alike.  0 when they are the same file. */
-static bool
-depth_between(const struct st_view *new, const struct st_view *old, unsigned *depth,
-              struct st_error **errp)
-{
-    struct st_chain_opts copts = { .format = new->format, .skip_allocation = true };
-    CLEANUP_CHAIN struct st_chain *chain = st_chain_load(new->path, &copts, errp);
-
-    if (!chain)
-        return false;
-    for (size_t k = 0; k < chain->n_layers; k++) {
-        if (st_chain_layer_is_file(&chain->layers[k], old->path)) {
-            *depth = (unsigned) k;
-            return true;
-        }
-    }
-    st_error_set(errp, ST_E_CONFLICT,
-                 "disk '%s': '%s' (%s) is not in the backing chain of '%s' (%s): the two points "
-                 "are not on one branch in this order", new->dev, old->path,
-                 old->snapshot ? old->snapshot : "current", new->path,
-                 new->snapshot ? new->snapshot : "current");
-    st_error_hint(errp, "diff takes the older point first; snapshot-list --tree shows branches");
-    return false;
-}
-
 static const struct st_view *
 find_view(const struct st_views *vs, const char *dev)
 {
@@ -262,7 +236,7 @@ diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
 
     json_object_object_add(j, "disk", json_object_new_string(newer->dev));
     json_object_object_add(j, "ranges", ranges);
-    if (!depth_between(newer, older, &depth, errp))
+    if (!st_view_depth_between(newer, older, &depth, errp))
         return false;
     json_object_object_add(j, "depth", json_object_new_int64(depth));
     if (depth == 0) {

@@ -191,6 +191,29 @@ typedef struct strata_snapshot strata_snapshot;
  */
 strata_snapshot *strata_snapshot_create_xml(strata_domain *dom, const char *xml,
                                             unsigned flags);
+
+/* One disk of strata_snapshot_create_as() (virsh --diskspec). */
+typedef struct strata_diskspec {
+    const char *dev;            /* the disk's target, e.g. "vda" */
+    const char *file;           /* the new overlay's path; NULL: strata names it */
+    int exclude;                /* non-zero: leave this disk out (snapshot=no) */
+} strata_diskspec;
+
+/**
+ * strata_snapshot_create_as:
+ * @name: the snapshot's name; NULL: named after the time
+ * @description: or NULL
+ * @specs: per-disk choices (NULL with @nspecs 0: every disk, overlays
+ *   named by strata)
+ *
+ * strata_snapshot_create_xml() with the XML virsh snapshot-create-as
+ * builds from its arguments.  @flags: NO_METADATA, REUSE_EXTERNAL,
+ * DISK_ONLY, ATOMIC, STRATA_NO_WAIT.
+ */
+strata_snapshot *strata_snapshot_create_as(strata_domain *dom, const char *name,
+                                           const char *description,
+                                           const strata_diskspec *specs, size_t nspecs,
+                                           unsigned flags);
 /* The snapshot named @name, or NULL (STRATA_ERR_NOT_FOUND). */
 strata_snapshot *strata_snapshot_lookup(strata_domain *dom, const char *name);
 /* The current snapshot, or NULL (STRATA_ERR_NOT_FOUND when none). */
@@ -204,6 +227,21 @@ strata_domain *strata_snapshot_get_domain(const strata_snapshot *snap);
 char *strata_snapshot_get_xml(strata_snapshot *snap, unsigned flags);
 /* Make @snap the current snapshot.  @flags: STRATA_NO_WAIT. */
 int strata_snapshot_set_current(strata_snapshot *snap, unsigned flags);
+
+#define STRATA_SNAPSHOT_EDIT_RENAME (1u << 0)  /* a new <name> renames; children follow */
+#define STRATA_SNAPSHOT_EDIT_CLONE  (1u << 1)  /* a new <name> copies; the original stays */
+/**
+ * strata_snapshot_edit:
+ * @xml: the snapshot's new <domainsnapshot> XML (as
+ *   strata_snapshot_get_xml() gives it, changed)
+ *
+ * Replace @snap's metadata (virsh snapshot-edit); no image file is
+ * touched.  A current snapshot stays current (unless cloned).  Without
+ * RENAME or CLONE the name must not change.  Returns a handle on the
+ * edited (renamed, cloned) snapshot, or NULL with nothing changed.
+ * @flags: STRATA_SNAPSHOT_EDIT_*, STRATA_NO_WAIT.
+ */
+strata_snapshot *strata_snapshot_edit(strata_snapshot *snap, const char *xml, unsigned flags);
 void strata_snapshot_free(strata_snapshot *snap);
 
 /* Filters of strata_snapshot_num() and strata_snapshot_list_names()
@@ -354,6 +392,118 @@ size_t strata_chain_num_faults(const strata_chain *chain);
 const char *strata_chain_get_fault(const strata_chain *chain, size_t i, size_t j,
                                    const char **code);
 void strata_chain_free(strata_chain *chain);
+
+/* ---- live domains and NBD exports ------------------------------------ */
+
+/**
+ * strata_domain_start:
+ * @nbd: the NBD server's address, "unix:PATH" or "HOST:PORT" (strata
+ *   start --nbd); NULL: a unix socket in the run directory
+ *
+ * Start serving @dom (strata start): a long-running
+ * qemu-storage-daemon holds every disk's chain open and exports each
+ * active layer writable over NBD as "DEV"; snapshots, reverts and
+ * merges then happen under its clients.  The daemon outlives @conn;
+ * strata_domain_stop() ends it.  @flags: STRATA_NO_WAIT.
+ */
+int strata_domain_start(strata_domain *dom, const char *nbd, unsigned flags);
+/* Stop @dom's daemon (strata stop): refused (STRATA_ERR_BUSY) while a
+ * block job runs; clients are disconnected, images flushed and closed.
+ * STRATA_ERR_NOT_FOUND when @dom is not live.  @flags: STRATA_NO_WAIT. */
+int strata_domain_stop(strata_domain *dom, unsigned flags);
+/* 1 when @dom is live, 0 when not, -1 on error (as
+ * virDomainIsActive). */
+int strata_domain_is_active(strata_domain *dom);
+
+/* One NBD export (strata_domain_export(), strata_domain_list_exports()). */
+typedef struct strata_export {
+    char *name;                 /* NBD name: "DEV" (live, writable), "DEV@S", "DEV@current" */
+    char *disk;
+    char *snapshot;             /* NULL: the current state */
+    char *uri;                  /* nbd+unix:///NAME?socket=PATH or nbd://HOST:PORT/NAME */
+    int writable;
+} strata_export;
+
+/**
+ * strata_domain_export:
+ * @snapshot: the point in time; NULL: the current state
+ * @dev: one disk; NULL: every disk @snapshot captured
+ * @nbd: where a new NBD server listens (as strata_domain_start()); NULL:
+ *   the default.  Refused (STRATA_ERR_CONFLICT) when a server of @dom
+ *   already listens elsewhere.
+ *
+ * Export @dom's disks at @snapshot read-only over NBD, with the
+ * base:allocation and qemu:allocation-depth meta contexts (strata
+ * export): on the live daemon, or on an export-only daemon started for
+ * it, which outlives the call and @conn until
+ * strata_domain_export_stop() removes its last export.  All or
+ * nothing.  Returns how many exports, in *@exports (free with
+ * strata_exports_free()), or -1.  @flags: STRATA_NO_WAIT.
+ */
+int strata_domain_export(strata_domain *dom, const char *snapshot, const char *dev,
+                         const char *nbd, strata_export **exports, unsigned flags);
+/* The exports serving @dom now (a live domain's writable disks too);
+ * 0 when no daemon serves it.  @flags: 0. */
+int strata_domain_list_exports(strata_domain *dom, strata_export **exports, unsigned flags);
+/* Remove @dom's point-in-time exports of @snapshot and @dev (NULL:
+ * any), and an export-only daemon left with none (strata export
+ * --stop).  Returns how many were removed, or -1
+ * (STRATA_ERR_NOT_FOUND when none matched).  @flags: STRATA_NO_WAIT. */
+int strata_domain_export_stop(strata_domain *dom, const char *snapshot, const char *dev,
+                              unsigned flags);
+/* Frees @n exports (NULL: nothing). */
+void strata_exports_free(strata_export *exports, int n);
+
+/* ---- reading points in time --------------------------------------------- */
+
+/* How digests and diffs read: over NBD exports made for the call (on
+ * the live daemon, else on a transient one), removed afterwards. */
+typedef struct strata_read_params {
+    unsigned connections;       /* parallel NBD connections; 0: the default */
+    strata_progress_fn progress;/* bytes read of the total; non-zero cancels */
+    void *opaque;
+} strata_read_params;
+
+/* SHA-256 blocks instead of the default XXH3-128 (strata verify --digest). */
+#define STRATA_DIGEST_SHA256 (1u << 0)
+/**
+ * strata_domain_digest:
+ * @snapshot: the point in time; NULL: the current state
+ * @dev: the disk; NULL for a domain's only disk
+ * @params: NULL for the defaults
+ *
+ * The digest of what a guest reads from @dev at @snapshot (strata
+ * verify), as "ALGORITHM:HEX" ("xxh128-64k:..." or "sha256-64k:...",
+ * strata-verify(1)); equal contents give equal digests whatever the
+ * chain.  Caller frees.  A cancel fails with STRATA_ERR_JOB.
+ */
+char *strata_domain_digest(strata_domain *dom, const char *snapshot, const char *dev,
+                           const strata_read_params *params, unsigned flags);
+
+/* A byte range of a disk. */
+typedef struct strata_extent {
+    uint64_t offset;
+    uint64_t length;
+} strata_extent;
+
+/**
+ * strata_domain_diff:
+ * @from: the older snapshot
+ * @to: the newer snapshot on the same branch; NULL: the current state
+ * @dev: the disk; NULL for a domain's only disk
+ * @extents: out, sorted, merged ranges (64 KiB granularity) whose
+ *   bytes differ (free with strata_extents_free())
+ *
+ * What changed on @dev from @from to @to (strata diff): the layers in
+ * between say where to look, and only there are both points read and
+ * compared.  Returns how many extents (0: nothing differs), or -1
+ * (STRATA_ERR_CONFLICT when @from is not an ancestor of @to).
+ * @flags: 0.
+ */
+int strata_domain_diff(strata_domain *dom, const char *from, const char *to, const char *dev,
+                       strata_extent **extents, const strata_read_params *params,
+                       unsigned flags);
+void strata_extents_free(strata_extent *extents);
 
 /* ---- recovery -------------------------------------------------------- */
 

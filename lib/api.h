@@ -70,6 +70,9 @@ bool st_api_check_conn(const char *fn, const struct strata_conn *conn);
 bool st_api_check_domain(const char *fn, const struct strata_domain *dom);
 bool st_api_check_snapshot(const char *fn, const struct strata_snapshot *snap);
 bool st_api_check_string(const char *fn, const char *what, const char *s);
+/* @name, when not NULL, is a valid snapshot name; false with the last
+ * error set (STRATA_ERR_NAME) otherwise. */
+bool st_api_check_snapshot_name(const char *name);
 
 /* A new handle on domain @name of @conn (no check that it exists). */
 struct strata_domain *st_api_domain_new(struct strata_conn *conn, const char *name);

@@ -150,6 +150,17 @@ st_api_check_string(const char *fn, const char *what, const char *s)
     return true;
 }
 
+bool
+st_api_check_snapshot_name(const char *name)
+{
+    struct st_error *err = NULL;
+
+    if (!name || st_name_check("snapshot", name, &err))
+        return true;
+    st_api_fail(err);
+    return false;
+}
+
 const strata_error *
 strata_last_error(void)
 {

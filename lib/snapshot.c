@@ -1,7 +1,7 @@
 /* lib/snapshot.c: snapshots through the public API: create (or
  * redefine), look up, read, list with virsh's filters, set current,
- * revert.  A handle names a snapshot; every call reads the tree anew,
- * so handles never go stale behind another program's back. */
+ * revert, edit.  A handle names a snapshot; every call reads the tree
+ * anew, so handles never go stale behind another program's back. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "common/name.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "chain/diskspec.h"
 #include "chain/op-create.h"
 #include "chain/op-define.h"
 #include "chain/op-revert.h"
@@ -137,6 +138,39 @@ strata_snapshot_create_xml(strata_domain *dom, const char *xml, unsigned flags)
 }
 
 strata_snapshot *
+strata_snapshot_create_as(strata_domain *dom, const char *name, const char *description,
+                          const strata_diskspec *specs, size_t nspecs, unsigned flags)
+{
+    struct st_error *err = NULL;
+    CLEANUP_FREE struct st_diskspec *ds = NULL;
+    CLEANUP_FREE char *xml = NULL;
+    static const unsigned as_flags = STRATA_SNAPSHOT_CREATE_NO_METADATA |
+        STRATA_SNAPSHOT_CREATE_REUSE_EXTERNAL | STRATA_SNAPSHOT_CREATE_DISK_ONLY |
+        STRATA_SNAPSHOT_CREATE_ATOMIC | STRATA_NO_WAIT;
+
+    if (!st_api_check_domain(__func__, dom) || !st_api_check_flags(__func__, flags, as_flags))
+        return NULL;
+    if (nspecs && !specs)
+        return st_api_invalid(__func__, "specs is NULL with nspecs %zu", nspecs);
+    if (name && !st_name_check("snapshot", name, &err))
+        return st_api_fail(err);
+    ds = st_xcalloc(nspecs ? nspecs : 1, sizeof *ds);
+    for (size_t i = 0; i < nspecs; i++) {
+        if (!specs[i].dev || !*specs[i].dev)
+            return st_api_invalid(__func__, "specs[%zu].dev is NULL or empty", i);
+        if (specs[i].exclude && specs[i].file)
+            return st_api_invalid(__func__, "specs[%zu] (%s): an excluded disk takes no file",
+                                  i, specs[i].dev);
+        /* Borrowed: st_diskspec_xml() only reads them. */
+        ds[i].dev = (char *) specs[i].dev;
+        ds[i].snapshot = specs[i].exclude ? (char *) "no" : (char *) "external";
+        ds[i].file = (char *) specs[i].file;
+    }
+    xml = st_diskspec_xml(name, description, ds, nspecs);
+    return strata_snapshot_create_xml(dom, xml, flags);
+}
+
+strata_snapshot *
 strata_snapshot_lookup(strata_domain *dom, const char *name)
 {
     struct st_error *err = NULL;
@@ -221,6 +255,35 @@ strata_snapshot_set_current(strata_snapshot *snap, unsigned flags)
     if (!st_store_set_current(c.store, c.dom->name, c.tree, n, &err))
         return st_api_fail_int(err);
     return 0;
+}
+
+static const unsigned edit_flags =
+    STRATA_SNAPSHOT_EDIT_RENAME | STRATA_SNAPSHOT_EDIT_CLONE | STRATA_NO_WAIT;
+
+strata_snapshot *
+strata_snapshot_edit(strata_snapshot *snap, const char *xml, unsigned flags)
+{
+    struct st_error *err = NULL;
+    CLEANUP_CTX struct ctx c = { .lock = -1 };
+    CLEANUP_SNAPSHOT struct st_snapshot *def = NULL;
+    struct st_tree_node *old;
+    enum st_edit_mode mode = flags & STRATA_SNAPSHOT_EDIT_RENAME ? ST_EDIT_RENAME
+                           : flags & STRATA_SNAPSHOT_EDIT_CLONE ? ST_EDIT_CLONE
+                                                                 : ST_EDIT_SAME;
+
+    if (!st_api_check_snapshot(__func__, snap) || !st_api_check_flags(__func__, flags, edit_flags) ||
+        !st_api_check_string(__func__, "the XML", xml))
+        return NULL;
+    if ((flags & STRATA_SNAPSHOT_EDIT_RENAME) && (flags & STRATA_SNAPSHOT_EDIT_CLONE))
+        return st_api_invalid(__func__, "RENAME and CLONE are mutually exclusive");
+    if (!(def = st_snapshot_parse(xml, strlen(xml), "snapshot XML", ST_SNAPSHOT_PARSE_REDEFINE,
+                                  &err)))
+        return st_api_fail(err);
+    if (!ctx_open(snap->dom, CTX_LOCK, flags, &c) || !(old = find(&c, snap->name)))
+        return NULL;
+    if (!st_op_edit(c.store, c.dom, c.tree, old, def, mode, &err))
+        return st_api_fail(err);
+    return st_api_snapshot_new(snap->dom, def->name);
 }
 
 /* ---- lists ---------------------------------------------------------- */

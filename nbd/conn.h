@@ -39,8 +39,9 @@ struct st_nbd_read_opts {
                                  * diff ST_NBD_DEFAULT_CONNECTIONS) */
     /* Called after each piece is done, from the calling thread (digest)
      * or a reader thread (diff), never two calls at once; @done grows
-     * to @total.  May be NULL. */
-    void (*progress)(uint64_t done, uint64_t total, void *opaque);
+     * to @total.  Returning false cancels the read: the call fails with
+     * ST_E_JOB ("cancelled").  May be NULL. */
+    bool (*progress)(uint64_t done, uint64_t total, void *opaque);
     void *opaque;
 };
 

@@ -146,8 +146,11 @@ reader_main(void *opaque)
         pthread_mutex_lock(&job->lock);
         job->done += it->length;
         /* Under the lock, so that calls never overlap (conn.h). */
-        if (job->opts && job->opts->progress)
-            job->opts->progress(job->done, job->total, job->opts->opaque);
+        if (job->opts && job->opts->progress &&
+            !job->opts->progress(job->done, job->total, job->opts->opaque) && !job->failed) {
+            job->failed = true;
+            st_error_set(&job->err, ST_E_JOB, "diff of %s cancelled", job->new_uri);
+        }
         pthread_mutex_unlock(&job->lock);
     }
 }

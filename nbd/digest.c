@@ -644,8 +644,13 @@ combine(struct job *job, struct hasher *final, uint64_t *bytes_read)
         pthread_mutex_unlock(&job->lock);
         final_update(final, slot->d, nblocks * job->len);
         *bytes_read += slot->bytes_read;
-        if (job->opts && job->opts->progress)
-            job->opts->progress(off + len, job->size, job->opts->opaque);
+        if (job->opts && job->opts->progress &&
+            !job->opts->progress(off + len, job->size, job->opts->opaque)) {
+            struct st_error *err = NULL;
+
+            st_error_set(&err, ST_E_JOB, "digest of %s cancelled", job->uri);
+            fail_job(job, err);     /* the readers see it and stop */
+        }
         pthread_mutex_lock(&job->lock);
         slot->ready = false;
         job->consumed++;

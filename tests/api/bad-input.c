@@ -203,6 +203,43 @@ main(int argc, char **argv)
     INVALID_INT(strata_snapshot_revert(NULL, 0));
     INVALID_INT(strata_snapshot_revert(snap, BAD_FLAG));
     INVALID_INT(strata_snapshot_revert((strata_snapshot *) conn, 0));
+    INVALID_PTR(strata_snapshot_create_as(NULL, "x", NULL, NULL, 0, 0));
+    INVALID_PTR(strata_snapshot_create_as(foreign, "x", NULL, NULL, 0, 0));
+    INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL, NULL, 0, BAD_FLAG));
+    INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL, NULL, 0, STRATA_SNAPSHOT_CREATE_REDEFINE));
+    INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL, NULL, 1, 0));
+    INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL, &(strata_diskspec) { 0 }, 1, 0));
+    INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL,
+                                          &(strata_diskspec) { "vda", "/tmp/o.qcow2", 1 }, 1, 0));
+    FAILS_PTR(strata_snapshot_create_as(dom, "s1", NULL, NULL, 0, 0), STRATA_ERR_CONFLICT);
+    FAILS_PTR(strata_snapshot_create_as(dom, "x", NULL, &(strata_diskspec) { .dev = "vdz" }, 1, 0),
+              STRATA_ERR_NOT_FOUND);
+    INVALID_PTR(strata_snapshot_edit(NULL, "<domainsnapshot/>", 0));
+    INVALID_PTR(strata_snapshot_edit(snap, NULL, 0));
+    INVALID_PTR(strata_snapshot_edit(snap, "<domainsnapshot/>", BAD_FLAG));
+    INVALID_PTR(strata_snapshot_edit((strata_snapshot *) dom, "<domainsnapshot/>", 0));
+    INVALID_PTR(strata_snapshot_edit(snap, "<domainsnapshot/>",
+                                     STRATA_SNAPSHOT_EDIT_RENAME | STRATA_SNAPSHOT_EDIT_CLONE));
+    FAILS_PTR(strata_snapshot_edit(snap, "<domainsnapshot><name>s1", 0), STRATA_ERR_XML);
+    {
+        char *xml = strata_snapshot_get_xml(snap, 0);
+        char *renamed = NULL;
+        char *at = xml ? strstr(xml, "<name>s1</name>") : NULL;
+
+        expect(__LINE__, "the XML of s1", at != NULL, STRATA_OK);
+        if (at) {
+            renamed = malloc(strlen(xml) + 16);
+            sprintf(renamed, "%.*s<name>s2</name>%s", (int) (at - xml), xml,
+                    at + strlen("<name>s1</name>"));
+            /* A new name without RENAME or CLONE changes nothing. */
+            FAILS_PTR(strata_snapshot_edit(snap, renamed, 0), STRATA_ERR_CONFLICT);
+        }
+        free(renamed);
+        free(xml);
+    }
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+        FAILS_PTR(strata_snapshot_create_as(dom, hostile[i], NULL, NULL, 0, 0),
+                  STRATA_ERR_NAME);
     strata_snapshot_free(NULL);
     strata_snapshot_free((strata_snapshot *) conn);   /* ignored */
 
@@ -260,6 +297,68 @@ main(int argc, char **argv)
     }
     strata_chain_free(NULL);
     strata_chain_free(foreign);
+
+    /* Live domains, exports, reading. */
+    INVALID_INT(strata_domain_start(NULL, NULL, 0));
+    INVALID_INT(strata_domain_start(dom, NULL, BAD_FLAG));
+    INVALID_INT(strata_domain_start(foreign, NULL, 0));
+    FAILS_INT(strata_domain_start(dom, "ftp:x", 0), STRATA_ERR_USAGE);
+    INVALID_INT(strata_domain_stop(NULL, 0));
+    INVALID_INT(strata_domain_stop(dom, BAD_FLAG));
+    FAILS_INT(strata_domain_stop(dom, 0), STRATA_ERR_NOT_FOUND);
+    INVALID_INT(strata_domain_is_active(NULL));
+    INVALID_INT(strata_domain_is_active(foreign));
+    expect(__LINE__, "not active", strata_domain_is_active(dom) == 0, STRATA_OK);
+    {
+        strata_export *ex = NULL;
+
+        INVALID_INT(strata_domain_export(NULL, NULL, NULL, NULL, &ex, 0));
+        INVALID_INT(strata_domain_export(dom, NULL, NULL, NULL, NULL, 0));
+        INVALID_INT(strata_domain_export(dom, NULL, NULL, NULL, &ex, BAD_FLAG));
+        FAILS_INT(strata_domain_export(dom, "s9", NULL, NULL, &ex, 0), STRATA_ERR_NOT_FOUND);
+        FAILS_INT(strata_domain_export(dom, NULL, "vdz", NULL, &ex, 0), STRATA_ERR_NOT_FOUND);
+        FAILS_INT(strata_domain_export(dom, NULL, NULL, "ftp:x", &ex, 0), STRATA_ERR_USAGE);
+        INVALID_INT(strata_domain_list_exports(NULL, &ex, 0));
+        INVALID_INT(strata_domain_list_exports(dom, NULL, 0));
+        INVALID_INT(strata_domain_list_exports(dom, &ex, BAD_FLAG));
+        expect(__LINE__, "no exports", strata_domain_list_exports(dom, &ex, 0) == 0,
+               STRATA_OK);
+        strata_exports_free(ex, 0);
+        INVALID_INT(strata_domain_export_stop(NULL, NULL, NULL, 0));
+        INVALID_INT(strata_domain_export_stop(dom, NULL, NULL, BAD_FLAG));
+        FAILS_INT(strata_domain_export_stop(dom, NULL, NULL, 0), STRATA_ERR_NOT_FOUND);
+        strata_exports_free(NULL, 5);
+    }
+    {
+        strata_extent *ext = NULL;
+        strata_read_params many = { .connections = 1000 };
+
+        INVALID_PTR(strata_domain_digest(NULL, NULL, NULL, NULL, 0));
+        INVALID_PTR(strata_domain_digest(dom, NULL, NULL, NULL, BAD_FLAG));
+        INVALID_PTR(strata_domain_digest(foreign, NULL, NULL, NULL, 0));
+        INVALID_PTR(strata_domain_digest(dom, NULL, NULL, &many, 0));
+        FAILS_PTR(strata_domain_digest(dom, "s9", NULL, NULL, 0), STRATA_ERR_NOT_FOUND);
+        FAILS_PTR(strata_domain_digest(dom, NULL, "vdz", NULL, 0), STRATA_ERR_NOT_FOUND);
+        INVALID_INT(strata_domain_diff(NULL, "s1", NULL, NULL, &ext, NULL, 0));
+        INVALID_INT(strata_domain_diff(dom, NULL, NULL, NULL, &ext, NULL, 0));
+        INVALID_INT(strata_domain_diff(dom, "s1", NULL, NULL, NULL, NULL, 0));
+        INVALID_INT(strata_domain_diff(dom, "s1", NULL, NULL, &ext, NULL, BAD_FLAG));
+        INVALID_INT(strata_domain_diff(dom, "s1", NULL, NULL, &ext, &many, 0));
+        FAILS_INT(strata_domain_diff(dom, "s9", NULL, NULL, &ext, NULL, 0), STRATA_ERR_NOT_FOUND);
+        for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+            FAILS_INT(strata_domain_diff(dom, hostile[i], NULL, NULL, &ext, NULL, 0),
+                      STRATA_ERR_NAME);
+            FAILS_PTR(strata_domain_digest(dom, hostile[i], NULL, NULL, 0), STRATA_ERR_NAME);
+        }
+        /* One point against itself: the same file, nothing differs. */
+        expect(__LINE__, "diff s1 s1", strata_domain_diff(dom, "s1", "s1", NULL, &ext, NULL, 0) == 0,
+               STRATA_OK);
+        strata_extents_free(ext);
+        for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+            FAILS_INT(strata_domain_export(dom, hostile[i], NULL, NULL, &(strata_export *) { 0 }, 0),
+                      STRATA_ERR_NAME);
+        strata_extents_free(NULL);
+    }
 
     /* Errors themselves. */
     expect(__LINE__, "no last error", strata_last_error() == NULL, STRATA_OK);

@@ -18,11 +18,12 @@
 #include "nbd/diff.h"
 
 /* --progress: one "progress DONE/TOTAL" line per callback, on stderr. */
-static void
+static bool
 print_progress(uint64_t done, uint64_t total, void *opaque)
 {
     (void) opaque;
     fprintf(stderr, "progress %" PRIu64 "/%" PRIu64 "\n", done, total);
+    return true;
 }
 
 static void

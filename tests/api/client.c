@@ -1,0 +1,226 @@
+/* tests/api/client.c: a small client of strata.h whose subcommands each
+ * make one API call and print its result in the strata program's text
+ * form, so that tests/func/api-points.sh can compare the two.  Built
+ * like a user's program: the public header only, libstrata.so.
+ *
+ *   client STATE RUN DOM create-as NAME [DEV=FILE | DEV=no]...
+ *   client STATE RUN DOM edit NAME XML-FILE [rename | clone]
+ *   client STATE RUN DOM start | stop | active
+ *   client STATE RUN DOM export SNAP DEV      (- for NULL)
+ *   client STATE RUN DOM exports
+ *   client STATE RUN DOM export-stop SNAP DEV
+ *   client STATE RUN DOM digest SNAP DEV [sha256]
+ *   client STATE RUN DOM digest-cancel SNAP DEV
+ *   client STATE RUN DOM diff FROM TO DEV
+ *
+ * A failed call prints "error CODE: MESSAGE" on stderr and exits 3. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strata.h>
+
+static const char *
+opt(const char *arg)
+{
+    return strcmp(arg, "-") == 0 ? NULL : arg;
+}
+
+static int
+failed(void)
+{
+    const strata_error *e = strata_last_error();
+
+    fprintf(stderr, "error %s: %s\n", strata_error_code_name(strata_error_get_code(e)),
+            e ? strata_error_get_message(e) : "(no error set)");
+    return 3;
+}
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (!f)
+        return NULL;
+    buf = malloc(1 << 20);
+    if (buf) {
+        len = fread(buf, 1, (1 << 20) - 1, f);
+        buf[len] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
+
+static int
+create_as(strata_domain *dom, int argc, char **argv)
+{
+    strata_diskspec specs[16];
+    strata_snapshot *snap;
+    int n = 0;
+
+    for (int i = 1; i < argc && n < 16; i++, n++) {
+        char *eq = strchr(argv[i], '=');
+
+        if (!eq)
+            return 2;
+        *eq = '\0';
+        specs[n] = (strata_diskspec) { .dev = argv[i] };
+        if (strcmp(eq + 1, "no") == 0)
+            specs[n].exclude = 1;
+        else
+            specs[n].file = eq + 1;
+    }
+    if (!(snap = strata_snapshot_create_as(dom, argv[0], "made by tests/api/client", specs,
+                                           (size_t) n, 0)))
+        return failed();
+    printf("%s\n", strata_snapshot_get_name(snap));
+    strata_snapshot_free(snap);
+    return 0;
+}
+
+static int
+edit(strata_domain *dom, int argc, char **argv)
+{
+    strata_snapshot *snap = strata_snapshot_lookup(dom, argv[0]);
+    char *xml = slurp(argv[1]);
+    unsigned flags = argc < 3 ? 0 : strcmp(argv[2], "rename") == 0 ? STRATA_SNAPSHOT_EDIT_RENAME
+                                                                    : STRATA_SNAPSHOT_EDIT_CLONE;
+    strata_snapshot *edited = snap && xml ? strata_snapshot_edit(snap, xml, flags) : NULL;
+    int rc = 0;
+
+    if (!xml)
+        fprintf(stderr, "cannot read %s\n", argv[1]);
+    if (!edited)
+        rc = xml ? failed() : 1;
+    else
+        printf("%s\n", strata_snapshot_get_name(edited));
+    strata_snapshot_free(edited);
+    strata_snapshot_free(snap);
+    free(xml);
+    return rc;
+}
+
+static void
+print_exports(const strata_export *ex, int n)
+{
+    for (int i = 0; i < n; i++)
+        printf("%s %s %s\n", ex[i].name, ex[i].writable ? "writable" : "read-only", ex[i].uri);
+}
+
+/* Cancels at the first report, counting the calls. */
+static int
+cancel_first(uint64_t done, uint64_t total, void *opaque)
+{
+    (void) done;
+    (void) total;
+    ++*(int *) opaque;
+    return 1;
+}
+
+static int
+run(strata_domain *dom, const char *cmd, int argc, char **argv)
+{
+    if (strcmp(cmd, "create-as") == 0 && argc >= 1)
+        return create_as(dom, argc, argv);
+    if (strcmp(cmd, "edit") == 0 && argc >= 2)
+        return edit(dom, argc, argv);
+    if (strcmp(cmd, "start") == 0)
+        return strata_domain_start(dom, NULL, 0) < 0 ? failed() : 0;
+    if (strcmp(cmd, "stop") == 0)
+        return strata_domain_stop(dom, 0) < 0 ? failed() : 0;
+    if (strcmp(cmd, "active") == 0) {
+        int r = strata_domain_is_active(dom);
+
+        if (r < 0)
+            return failed();
+        printf("%d\n", r);
+        return 0;
+    }
+    if (strcmp(cmd, "export") == 0 || strcmp(cmd, "exports") == 0) {
+        strata_export *ex = NULL;
+        int n = strcmp(cmd, "exports") == 0 ? strata_domain_list_exports(dom, &ex, 0)
+              : argc == 2 ? strata_domain_export(dom, opt(argv[0]), opt(argv[1]), NULL, &ex, 0)
+                          : -2;
+
+        if (n == -2)
+            return 2;
+        if (n < 0)
+            return failed();
+        print_exports(ex, n);
+        strata_exports_free(ex, n);
+        return 0;
+    }
+    if (strcmp(cmd, "export-stop") == 0 && argc == 2) {
+        int n = strata_domain_export_stop(dom, opt(argv[0]), opt(argv[1]), 0);
+
+        if (n < 0)
+            return failed();
+        printf("%d\n", n);
+        return 0;
+    }
+    if (strcmp(cmd, "digest") == 0 && argc >= 2) {
+        unsigned flags = argc > 2 && strcmp(argv[2], "sha256") == 0 ? STRATA_DIGEST_SHA256 : 0;
+        char *d = strata_domain_digest(dom, opt(argv[0]), opt(argv[1]), NULL, flags);
+
+        if (!d)
+            return failed();
+        printf("%s\n", d);
+        free(d);
+        return 0;
+    }
+    if (strcmp(cmd, "digest-cancel") == 0 && argc == 2) {
+        int calls = 0;
+        strata_read_params p = { .connections = 1, .progress = cancel_first, .opaque = &calls };
+        char *d = strata_domain_digest(dom, opt(argv[0]), opt(argv[1]), &p, 0);
+
+        if (d || strata_error_get_code(strata_last_error()) != STRATA_ERR_JOB || calls != 1) {
+            fprintf(stderr, "digest not cancelled: %s, %d progress calls\n", d ? d : "failed",
+                    calls);
+            free(d);
+            return 1;
+        }
+        printf("cancelled: %s\n", strata_error_get_message(strata_last_error()));
+        return 0;
+    }
+    if (strcmp(cmd, "diff") == 0 && argc == 3) {
+        strata_extent *ext = NULL;
+        int n = strata_domain_diff(dom, argv[0], opt(argv[1]), opt(argv[2]), &ext, NULL, 0);
+
+        if (n < 0)
+            return failed();
+        for (int i = 0; i < n; i++)
+            printf("%s %llu %llu\n", argv[2], (unsigned long long) ext[i].offset,
+                   (unsigned long long) ext[i].length);
+        strata_extents_free(ext);
+        return 0;
+    }
+    return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+    strata_conn *conn;
+    strata_domain *dom;
+    int rc;
+
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s STATE RUN DOM COMMAND [ARG...]\n", argv[0]);
+        return 2;
+    }
+    if (!(conn = strata_open(argv[1], argv[2], 0)))
+        return failed();
+    if (!(dom = strata_domain_lookup(conn, argv[3]))) {
+        strata_close(conn);
+        return failed();
+    }
+    rc = run(dom, argv[4], argc - 5, argv + 5);
+    if (rc == 2)
+        fprintf(stderr, "%s: bad arguments for '%s'\n", argv[0], argv[4]);
+    strata_domain_free(dom);
+    strata_close(conn);
+    return rc;
+}
