@@ -10,7 +10,7 @@
 
 #include "common/jsonw.h"
 #include "chain/chain.h"
-#include "chain/store-layout.h"
+#include "store/store-layout.h"
 #include "cli/cli.h"
 
 #define CLI_CHAIN_SYNOPSIS \

@@ -13,7 +13,7 @@
 #include "common/errname.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "chain/store-layout.h"
+#include "store/store-layout.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 

@@ -6,7 +6,7 @@
  *   blockpull DOM vda --base base               base <- active'
  *
  * A commit is refused when any snapshot names a file it touches or a
- * file it writes into backs another branch (chain/plan.c decides); a
+ * file it writes into backs another branch (ops/plan.c decides); a
  * pull only writes into the active file, which nothing else sees.
  * Files left out of the chain stay on disk, as with virsh. */
 #include "config.h"
@@ -24,12 +24,12 @@
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "chain/chain.h"
-#include "chain/delete-world.h"
-#include "chain/journal.h"
-#include "chain/op-delete.h"
-#include "chain/plan.h"
-#include "chain/store.h"
-#include "chain/tree.h"
+#include "ops/delete-world.h"
+#include "store/journal.h"
+#include "ops/op-delete.h"
+#include "ops/plan.h"
+#include "store/store.h"
+#include "store/tree.h"
 #include "cli/commands.h"
 
 enum { O_TOP = 256, O_BASE, O_ACTIVE, O_PIVOT, O_SPEED, O_NO_WAIT };

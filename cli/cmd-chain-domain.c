@@ -10,8 +10,8 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "xml/domain.h"
-#include "chain/store.h"
-#include "chain/tree.h"
+#include "store/store.h"
+#include "store/tree.h"
 #include "cli/chain-show.h"
 #include "cli/commands.h"
 

@@ -1,6 +1,6 @@
 /* cli/cmd-delete.c: snapshot-delete with data: plan the merges
- * (chain/plan.c), print them with --dry-run, or run them
- * (chain/op-delete.c) with a progress bar.  --metadata alone stays in
+ * (ops/plan.c), print them with --dry-run, or run them
+ * (ops/op-delete.c) with a progress bar.  --metadata alone stays in
  * cmd-snapshot.c, which touches no file. */
 #include "config.h"
 
@@ -17,10 +17,10 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
-#include "chain/journal.h"
-#include "chain/op-delete.h"
-#include "chain/plan.h"
-#include "chain/store.h"
+#include "store/journal.h"
+#include "ops/op-delete.h"
+#include "ops/plan.h"
+#include "store/store.h"
 #include "cli/commands.h"
 
 ST_LOG_INIT("cli.delete");

@@ -9,14 +9,15 @@
 #include <json-c/json.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "common/path.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "xml/domain.h"
 #include "xml/xml.h"
-#include "chain/live.h"
-#include "chain/op-define.h"
-#include "chain/store.h"
+#include "live/live.h"
+#include "ops/op-define.h"
+#include "store/store.h"
 #include "cli/commands.h"
 #include "cli/table.h"
 

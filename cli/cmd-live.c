@@ -1,6 +1,6 @@
 /* cli/cmd-live.c: 'strata start', 'status', 'stop' (live domains) and
  * 'strata export' (NBD exports of a point in time), over
- * chain/live.h and chain/exporter.h. */
+ * live/live.h and live/exporter.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,11 +18,11 @@
 #include "common/json.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/exporter.h"
-#include "chain/live.h"
-#include "chain/op-export.h"
-#include "chain/store.h"
-#include "chain/view.h"
+#include "live/exporter.h"
+#include "live/live.h"
+#include "ops/op-export.h"
+#include "store/store.h"
+#include "store/view.h"
 #include "cli/commands.h"
 
 enum { O_NBD = 256, O_SNAPSHOT, O_DISK, O_FOREGROUND, O_STOP, O_NO_WAIT };

@@ -19,11 +19,11 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
-#include "chain/diskspec.h"
-#include "chain/op-create.h"
-#include "chain/op-recover.h"
-#include "chain/op-revert.h"
-#include "chain/store.h"
+#include "ops/diskspec.h"
+#include "ops/op-create.h"
+#include "ops/op-recover.h"
+#include "ops/op-revert.h"
+#include "store/store.h"
 #include "cli/commands.h"
 
 enum {
@@ -263,6 +263,13 @@ cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **er
         return -1;
     cli_set_result(cli, st_revert_result_json(&res));
     fprintf(cli->out, "Domain snapshot %s reverted\n", res.name);
+    /* --force's price, said: the clients of the swapped disks must
+     * reconnect (to the reverted content). */
+    if (res.live && res.clients_cut > 0)
+        fprintf(cli->out, "Cut off %d NBD client connection%s; they must reconnect\n",
+                res.clients_cut, res.clients_cut == 1 ? "" : "s");
+    else if (res.live && res.clients_cut < 0)
+        fprintf(cli->out, "NBD clients of the swapped disks, if any, were cut off\n");
     st_revert_result_clear(&res);
     return 0;
 }

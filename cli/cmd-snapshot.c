@@ -21,9 +21,9 @@
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
 #include "xml/xml.h"
-#include "chain/op-define.h"
-#include "chain/store.h"
-#include "chain/tree.h"
+#include "ops/op-define.h"
+#include "store/store.h"
+#include "store/tree.h"
 #include "cli/commands.h"
 #include "cli/table.h"
 

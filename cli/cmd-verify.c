@@ -17,9 +17,9 @@
 #include "common/xalloc.h"
 #include "nbd/diff.h"
 #include "nbd/digest.h"
-#include "chain/exporter.h"
-#include "chain/store.h"
-#include "chain/view.h"
+#include "live/exporter.h"
+#include "store/store.h"
+#include "store/view.h"
 #include "cli/commands.h"
 
 enum { O_SNAPSHOT = 256, O_DISK, O_EXPECT, O_CONNECTIONS, O_DIGEST };

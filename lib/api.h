@@ -9,7 +9,7 @@
 
 #include "common/compiler.h"
 #include "common/error.h"
-#include "chain/store.h"
+#include "store/store.h"
 #include "include/strata.h"
 
 /* Each handle starts with its magic, set when made and cleared when

@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/store-layout.h"
+#include "store/store-layout.h"
 #include "lib/api.h"
 
 const char *

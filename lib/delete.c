@@ -1,6 +1,6 @@
 /* lib/delete.c: deleting snapshots through the public API, and the
  * delete plan (a dry run) as an object.  The merges are
- * chain/op-delete.c's; this file maps flags, reports progress over all
+ * ops/op-delete.c's; this file maps flags, reports progress over all
  * steps as one count, and cancels on the caller's word. */
 #include "config.h"
 
@@ -12,9 +12,9 @@
 #include "common/json.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/journal.h"
-#include "chain/op-define.h"
-#include "chain/op-delete.h"
+#include "store/journal.h"
+#include "ops/op-define.h"
+#include "ops/op-delete.h"
 #include "lib/api.h"
 
 struct strata_plan {

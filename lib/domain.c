@@ -1,6 +1,6 @@
 /* lib/domain.c: domains through the public API: define, look up, list,
  * read, undefine, recover.  Each function checks its arguments, calls
- * the operation below (chain/op-define.c, chain/op-recover.c) and turns
+ * the operation below (ops/op-define.c, ops/op-recover.c) and turns
  * its st_error into the thread's last error. */
 #include "config.h"
 
@@ -15,8 +15,8 @@
 #include "common/path.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/op-define.h"
-#include "chain/op-recover.h"
+#include "ops/op-define.h"
+#include "ops/op-recover.h"
 #include "lib/api.h"
 
 strata_domain *

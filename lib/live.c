@@ -1,6 +1,6 @@
 /* lib/live.c: live domains and NBD exports through the public API:
  * start, stop, is-active, export, list and stop exports.  The
- * operations are chain/live.c's and chain/op-export.c's; this file
+ * operations are live/live.c's and ops/op-export.c's; this file
  * checks arguments, takes the domain lock and copies exports out. */
 #include "config.h"
 
@@ -10,10 +10,10 @@
 
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/exporter.h"
-#include "chain/live.h"
-#include "chain/op-export.h"
-#include "chain/view.h"
+#include "live/exporter.h"
+#include "live/live.h"
+#include "ops/op-export.h"
+#include "store/view.h"
 #include "lib/api.h"
 
 /* Parse @spec into @addr when given; false with the last error set. */

@@ -11,8 +11,8 @@
 #include "common/xalloc.h"
 #include "nbd/diff.h"
 #include "nbd/digest.h"
-#include "chain/exporter.h"
-#include "chain/view.h"
+#include "live/exporter.h"
+#include "store/view.h"
 #include "lib/api.h"
 
 /* The caller's progress callback behind nbd's, which cancels on false. */

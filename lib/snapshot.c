@@ -11,10 +11,10 @@
 #include "common/name.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "chain/diskspec.h"
-#include "chain/op-create.h"
-#include "chain/op-define.h"
-#include "chain/op-revert.h"
+#include "ops/diskspec.h"
+#include "ops/op-create.h"
+#include "ops/op-define.h"
+#include "ops/op-revert.h"
 #include "lib/api.h"
 
 /* What a call works on: the store, the lock when it changes anything,

@@ -68,13 +68,16 @@ is_deleted(struct json_object *ev, void *opaque)
 }
 
 bool
-st_qmp_export_del(struct st_qmp *qmp, const char *id, int timeout_ms, struct st_error **errp)
+st_qmp_export_del(struct st_qmp *qmp, const char *id, bool hard, int timeout_ms,
+                  struct st_error **errp)
 {
     struct json_object *args = json_object_new_object();
     struct st_deadline dl = st_deadline_in_ms(timeout_ms);
     CLEANUP_JSON struct json_object *ev = NULL;
 
     json_object_object_add(args, "id", json_object_new_string(id));
+    if (hard)
+        json_object_object_add(args, "mode", json_object_new_string("hard"));
     if (!st_qmp_run(qmp, "block-export-del", args, errp))
         return false;
     ev = st_qmp_wait_event(qmp, is_deleted, (void *) id, "BLOCK_EXPORT_DELETED", &dl, errp);

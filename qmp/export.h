@@ -31,11 +31,14 @@ bool st_qmp_export_add(struct st_qmp *qmp, const struct st_qmp_export_opts *opts
 
 /**
  * st_qmp_export_del:
+ * @hard: mode "hard": disconnect the export's NBD clients (QEMU's
+ *   default, "safe", refuses while one is connected: "export '...'
+ *   still in use")
  *
  * block-export-del, then wait (up to @timeout_ms) for
  * BLOCK_EXPORT_DELETED: the node stays in use until then.
  */
-bool st_qmp_export_del(struct st_qmp *qmp, const char *id, int timeout_ms,
+bool st_qmp_export_del(struct st_qmp *qmp, const char *id, bool hard, int timeout_ms,
                        struct st_error **errp);
 
 /* query-block-exports; owned array of {"id", "type", "node-name", ...}. */

@@ -114,6 +114,43 @@ assert_same_content() {
         fail "content of '$1' and '$2' differs"
 }
 
+# golden NAME FILE: FILE must equal tests/data/golden/NAME byte for byte.
+# With STRATA_UPDATE_GOLDEN=1 in the environment FILE becomes the new
+# golden instead: review 'git diff tests/data/golden' and commit it.
+golden() {
+    local want=$srcdir/tests/data/golden/$1
+    if [ -n "${STRATA_UPDATE_GOLDEN:-}" ]; then
+        mkdir -p "${want%/*}"
+        cp "$2" "$want"
+        echo "golden: updated $want"
+        return 0
+    fi
+    [ -f "$want" ] || fail "no golden $want (STRATA_UPDATE_GOLDEN=1 makes it)"
+    if ! cmp -s "$want" "$2"; then
+        diff -u "$want" "$2" >&2 || true
+        fail "$1 differs from its golden (if the change is meant, STRATA_UPDATE_GOLDEN=1 regenerates it)"
+    fi
+}
+
+# qmp_transcript DIR < LOG: the QMP commands strata sent in a
+# STRATA_DEBUG=1 log, in order, made comparable: no ids, no query-jobs
+# polls (their number depends on timing), DIR written as DIR, transient
+# run dirs as op-XXXXXX, node names (s + 16 hex digits of a path's
+# hash) numbered by first use, the aio mode (io_uring where the kernel
+# allows it) as AIO.
+qmp_transcript() {
+    DIR=$1 perl -ne '
+        next unless /qmp\.client: -> (.*)/;
+        $_ = $1;
+        next if /"execute":"query-jobs"/;
+        s/,"id":"st-\d+"//;
+        s/\Q$ENV{DIR}\E/DIR/g;
+        s{/op-[A-Za-z0-9]{6}}{/op-XXXXXX}g;
+        s/"aio":"(io_uring|threads)"/"aio":"AIO"/g;
+        s/\bs([0-9a-f]{16})\b/exists $m{$1} ? $m{$1} : ($m{$1} = "node" . ++$n)/ge;
+        print "$_\n";'
+}
+
 # assert_exit N CMD...: CMD must exit with status N.
 assert_exit() {
     local want=$1 rc=0

@@ -57,8 +57,8 @@ assert_json "$dir/plan.json" "[.steps[].top] | sort == [\"$dir/o1.qcow2\", \"$di
 # --verify: each remaining view digested over NBD before and after.
 STRATA_DEBUG=1 st snapshot-delete web s1 --verify >/dev/null 2>"$dir/log"
 for v in vda@current vda@s3; do
-    assert_eq "$(grep -c "chain.delete: digest $v = " "$dir/log")" 2 "digests of $v"
-    assert_eq "$(grep "chain.delete: digest $v = " "$dir/log" | sort -u | wc -l)" 1 "digest of $v before and after"
+    assert_eq "$(grep -c "ops.delete: digest $v = " "$dir/log")" 2 "digests of $v"
+    assert_eq "$(grep "ops.delete: digest $v = " "$dir/log" | sort -u | wc -l)" 1 "digest of $v before and after"
 done
 grep -q "digest vda@s1 " "$dir/log" && fail "the deleted snapshot was digested"
 views web >"$dir/after2"

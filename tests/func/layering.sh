@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # group: quick static
 # Folders are layers (STYLE.md §3.1): common <- xml, qmp, nbd <- chain
-# <- lib (the public API of include/strata.h) <- cli.  A lower layer
-# never includes a higher one; include/strata.h includes nothing of
-# strata's, and no layer below lib/ includes it.
+# (the image model) <- store <- live <- ops <- lib (the public API of
+# include/strata.h) <- cli.  A lower layer never includes a higher one;
+# include/strata.h includes nothing of strata's, and no layer below lib/
+# includes it.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
 cd "$srcdir"
@@ -15,14 +16,17 @@ allowed() {
     xml) echo "common xml" ;;
     qmp) echo "common qmp" ;;
     nbd) echo "common nbd" ;;
-    chain) echo "common xml qmp nbd chain" ;;
-    lib) echo "common xml qmp nbd chain include lib" ;;
-    cli) echo "common xml qmp nbd chain include lib cli" ;;
+    chain) echo "common chain" ;;
+    store) echo "common xml chain store" ;;
+    live) echo "common xml qmp chain store live" ;;
+    ops) echo "common xml qmp nbd chain store live ops" ;;
+    lib) echo "common xml qmp nbd chain store live ops include lib" ;;
+    cli) echo "common xml qmp nbd chain store live ops include lib cli" ;;
     esac
 }
 
 bad=0
-for folder in common xml qmp nbd chain lib cli; do
+for folder in common xml qmp nbd chain store live ops lib cli; do
     ok=" $(allowed $folder) "
     for f in "$folder"/*.c "$folder"/*.h; do
         [ -f "$f" ] || continue
@@ -37,9 +41,10 @@ for folder in common xml qmp nbd chain lib cli; do
 done
 # Every quoted include names its folder, so the check above sees it.
 if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]*\.h"' \
-        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] lib/*.[ch] cli/*.[ch] 2>/dev/null |
+        common/*.[ch] xml/*.[ch] qmp/*.[ch] nbd/*.[ch] chain/*.[ch] store/*.[ch] live/*.[ch] \
+        ops/*.[ch] lib/*.[ch] cli/*.[ch] 2>/dev/null |
         grep -v '"config.h"'; then
-    echo "layering: quoted includes must name their folder (\"chain/plan.h\")"
+    echo "layering: quoted includes must name their folder (\"ops/plan.h\")"
     bad=1
 fi
 # The public header stands alone: system headers only.

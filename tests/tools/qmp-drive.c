@@ -274,7 +274,7 @@ run_op(char **a, size_t n, struct st_error **errp)
     }
     if (strcmp(op, "export-del") == 0) {
         NEED(1);
-        return st_qmp_export_del(qmp, a[0], 10000, errp);
+        return st_qmp_export_del(qmp, a[0], false, 10000, errp);
     }
     if (strcmp(op, "exports") == 0) {
         CLEANUP_JSON struct json_object *list = st_qmp_export_list(qmp, errp);
