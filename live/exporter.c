@@ -105,11 +105,13 @@ record_uses(struct json_object *r, const char *node)
     return false;
 }
 
-bool
-st_exporter_check_unheld(const char *run_root, const char *dom, char *const *paths,
-                         struct st_error **errp)
+/* The check of st_exporter_check_unheld() for the QSD of @dir; @live:
+ * the domain's own QSD, whose disk-DEV exports (the active layers) are
+ * the live merge's to handle and so do not count. */
+static bool
+check_unheld_in(const char *dir, bool live, const char *dom, char *const *paths,
+                struct st_error **errp)
 {
-    CLEANUP_FREE char *dir = st_exporter_export_dir(run_root, dom);
     CLEANUP_FREE char *pid_path = NULL;
     CLEANUP_FREE char *pid = NULL;
     CLEANUP_JSON struct json_object *rec = NULL;
@@ -125,7 +127,8 @@ st_exporter_check_unheld(const char *run_root, const char *dom, char *const *pat
         CLEANUP_FREE char *node = st_session_node_name(paths[i]);
 
         json_object_object_foreach(exports, id, r) {
-            (void) id;
+            if (live && strncmp(id, "pit-", 4) != 0)
+                continue;
             if (record_uses(r, node)) {
                 holder = st_json_get_string(r, "snapshot");
                 held = paths[i];
@@ -142,14 +145,31 @@ st_exporter_check_unheld(const char *run_root, const char *dom, char *const *pat
     if (pid)
         pid[strcspn(pid, "\n")] = '\0';
     if (*holder)
-        st_error_set(errp, ST_E_BUSY, "snapshot '%s' is exported by pid %s, which holds '%s' open",
-                     holder, pid ? pid : "?", held);
+        st_error_set(errp, ST_E_BUSY, "snapshot '%s' is exported by %s %s, which holds '%s' open",
+                     holder, live ? "the live QSD of the domain, pid" : "pid", pid ? pid : "?",
+                     held);
     else
-        st_error_set(errp, ST_E_BUSY, "the current state of domain '%s' is exported by pid %s, which holds '%s' open",
-                     dom, pid ? pid : "?", held);
+        st_error_set(errp, ST_E_BUSY,
+                     "the current state of domain '%s' is exported by %s %s, which holds '%s' open",
+                     dom, live ? "the live QSD of the domain, pid" : "pid", pid ? pid : "?", held);
     st_error_set_path(errp, held);
-    st_error_hint(errp, "stop it with 'strata export %s --stop'", dom);
+    if (*holder)
+        st_error_hint(errp, "its NBD clients would read changed data: stop the export with "
+                      "'strata export %s --snapshot %s --stop' first", dom, holder);
+    else
+        st_error_hint(errp, "stop it with 'strata export %s --stop'", dom);
     return false;
+}
+
+bool
+st_exporter_check_unheld(const char *run_root, const char *dom, char *const *paths,
+                         char *const *changed, struct st_error **errp)
+{
+    CLEANUP_FREE char *exp_dir = st_exporter_export_dir(run_root, dom);
+    CLEANUP_FREE char *live_dir = st_session_live_dir(run_root, dom);
+
+    return check_unheld_in(exp_dir, false, dom, paths, errp) &&
+           check_unheld_in(live_dir, true, dom, changed, errp);
 }
 
 static void

@@ -78,17 +78,24 @@ bool st_exporter_clean_stale(const char *dir);
  * st_exporter_check_unheld:
  * @paths: image files an operation is about to write or remove
  *   (NULL-terminated)
+ * @changed: those of @paths whose content or existence changes (a
+ *   commit's target, a file removed); a stream's target or a commit's
+ *   head reads the same afterwards
  *
- * Refuse (ST_E_BUSY) when the export-only QSD of @dom ('strata export'
- * on a domain that is not live, RUN/DOM/export) holds one of @paths
- * open: its read-only nodes keep QEMU's lock, so a merge would fail
- * with QSD's "Failed to get "write" lock", and a removed file would
- * go on being served.  The message names the export and the QSD's pid
- * and says how to stop it.  An export's files are found by the node
- * names strata gave them (st_session_node_name() of each path).
+ * Refuse (ST_E_BUSY) when an export of @dom holds one of @paths open:
+ * one of the export-only QSD ('strata export' on a domain that is not
+ * live, RUN/DOM/export), whose read-only nodes keep QEMU's lock, so a
+ * merge would fail with QSD's "Failed to get "write" lock" and a
+ * removed file would go on being served; or a point-in-time export of
+ * the live QSD (RUN/DOM) holding one of @changed, whose clients would
+ * read the merge's changes or a file strata unlinked (a live QSD's
+ * nodes are shared, so only a change matters there).  The message names the export and the
+ * QSD's pid and says how to stop it.  An export's files are found by
+ * the node names strata gave them (st_session_node_name() of each
+ * path).
  */
 bool st_exporter_check_unheld(const char *run_root, const char *dom, char *const *paths,
-                              struct st_error **errp);
+                              char *const *changed, struct st_error **errp);
 
 /**
  * st_exporter_open:

@@ -866,21 +866,27 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
 /* ---- the phases ---- */
 
 /* Refuse, before any journal or job, a plan whose files an export-only
- * QSD holds open (live/exporter.h). */
+ * QSD holds open, or which changes a file a point-in-time export of the
+ * live QSD serves (live/exporter.h). */
 static bool
 check_unexported(const char *run_root, const char *dom, const struct st_plan *plan,
                  struct st_error **errp)
 {
     CLEANUP_STRV char **paths = NULL;
+    CLEANUP_STRV char **changed = NULL;
 
     for (size_t i = 0; i < plan->nsteps; i++) {
         st_strv_add(&paths, plan->steps[i].head);
         st_strv_add(&paths, plan->steps[i].top);
         st_strv_add(&paths, plan->steps[i].base);
+        if (plan->steps[i].kind == ST_PLAN_COMMIT)
+            st_strv_add(&changed, plan->steps[i].base);
     }
-    for (size_t i = 0; i < plan->nunlinks; i++)
+    for (size_t i = 0; i < plan->nunlinks; i++) {
         st_strv_add(&paths, plan->unlinks[i].path);
-    return st_exporter_check_unheld(run_root, dom, paths, errp);
+        st_strv_add(&changed, plan->unlinks[i].path);
+    }
+    return st_exporter_check_unheld(run_root, dom, paths, changed, errp);
 }
 
 bool
