@@ -29,6 +29,7 @@
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "qmp/export.h"
+#include "xml/domain-runtime.h"
 #include "chain/chain.h"
 #include "store/journal.h"
 #include "store/naming.h"
@@ -57,7 +58,11 @@ struct op {
     struct st_domain *dom;              /* owned; current definition */
     struct st_tree *tree;               /* owned */
     struct st_tree_node *node;          /* borrowed: the snapshot */
-    struct st_domain *sdom;             /* owned; the snapshot's <domain>, becomes the new one */
+    struct st_domain *sdom;             /* owned; the snapshot's <domain>: its point-in-time files */
+    /* owned; the new definition: the snapshot's <inactiveDomain> when it
+     * has one (the persistent config libvirt recorded beside the live
+     * one), else its <domain>, without runtime-only parts */
+    struct st_domain *ndom;
     struct rdisk *disks;                /* owned */
     struct st_op_overlay *ovs;          /* owned; parallel */
     size_t n;
@@ -79,6 +84,7 @@ op_clear(struct op *op)
     st_op_overlays_free(op->ovs, op->n);
     st_session_free(op->sess);
     st_domain_free(op->sdom);
+    st_domain_free(op->ndom);
     st_tree_free(op->tree);
     st_domain_free(op->dom);
     json_object_put(op->journal);
@@ -96,6 +102,35 @@ st_revert_result_clear(struct st_revert_result *res)
 }
 
 /* ---- validate ------------------------------------------------------- */
+
+/* The definition a revert to @s installs (op->ndom). */
+static struct st_domain *
+new_definition(const struct st_snapshot *s, const char *domname, struct st_error **errp)
+{
+    CLEANUP_FREE char *what = st_xasprintf("snapshot '%s' <inactiveDomain>", s->name);
+    struct st_domain *d;
+    xmlNode *copy;
+    size_t n;
+
+    if (!s->inactive_domain) {
+        d = st_snapshot_get_domain(s, errp);
+    } else {
+        /* The same content as a <domain>, under another name. */
+        copy = xmlCopyNode(s->inactive_domain, 1);
+        xmlNodeSetName(copy, BAD_CAST "domain");
+        d = st_domain_parse_node(copy, what, errp);
+        xmlFreeNode(copy);
+    }
+    if (d && s->inactive_domain && strcmp(d->name, domname) != 0) {
+        st_error_set(errp, ST_E_CONFLICT, "%s names domain '%s', not '%s'", what, d->name,
+                     domname);
+        st_domain_free(d);
+        return NULL;
+    }
+    if (d && (n = st_domain_drop_runtime(d)) > 0)
+        st_debug("snapshot '%s': %zu runtime-only parts left out of the definition", s->name, n);
+    return d;
+}
 
 static bool
 validate(struct op *op, const char *domname, const char *name, struct st_error **errp)
@@ -137,6 +172,8 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
                      op->sdom->name, op->dom->name);
         return false;
     }
+    if (!(op->ndom = new_definition(s, op->dom->name, errp)))
+        return false;
 
     op->disks = st_xcalloc(op->sdom->ndisks, sizeof *op->disks);
     op->ovs = st_xcalloc(op->sdom->ndisks, sizeof *op->ovs);
@@ -225,17 +262,23 @@ plan(struct op *op, struct st_error **errp)
 
     for (size_t k = 0; k < op->n; k++) {
         struct st_op_overlay *ov = &op->ovs[k];
-        struct st_domain_disk *nd = st_domain_find_disk(op->sdom, ov->dev);
+        struct st_domain_disk *nd = st_domain_find_disk(op->ndom, ov->dev);
 
         ov->path = st_naming_revert_overlay(op->disks[k].pit->source, op->node->snap->name,
                                             taken_cb, &t);
         st_strv_add(&t.picked, ov->path);
-        if (!st_domain_disk_set_source(op->sdom, nd, ov->path, "qcow2", errp)) {
+        if (!nd) {
+            st_error_set(errp, ST_E_CONFLICT,
+                         "snapshot '%s': its <inactiveDomain> has no disk '%s', which its <domain> has",
+                         op->node->snap->name, ov->dev);
+            st_error_hint(errp, "snapshot-edit the snapshot so that both list the same disks");
             st_strv_free(t.picked);
             return false;
         }
-        /* nd is op->disks[k].pit: from here on its source is the new
-         * overlay; st_op_revert() kept the point-in-time paths. */
+        if (!st_domain_disk_set_source(op->ndom, nd, ov->path, "qcow2", errp)) {
+            st_strv_free(t.picked);
+            return false;
+        }
     }
     st_strv_free(t.picked);
     return true;
@@ -247,7 +290,7 @@ static bool
 journal(struct op *op, char **pits, struct st_error **errp)
 {
     struct json_object *detail, *disks;
-    CLEANUP_FREE char *dom_xml = st_domain_format(op->sdom);
+    CLEANUP_FREE char *dom_xml = st_domain_format(op->ndom);
 
     op->journal = st_journal_new("snapshot-revert", op->node->snap->name);
     detail = st_json_get_object(op->journal, "detail");
@@ -448,7 +491,7 @@ abort_run(struct op *op)
 static bool
 commit(struct op *op, struct st_error **errp)
 {
-    if (!st_store_domain_save(op->store, op->sdom, errp))
+    if (!st_store_domain_save(op->store, op->ndom, errp))
         return false;
     return st_op_save_as_current(op->store, op->dom->name, op->node->snap,
                                  op->tree->current ? op->tree->current->snap->name : NULL,
@@ -489,7 +532,7 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
     memset(res, 0, sizeof *res);
     if (!validate(&op, dom, snap, errp))
         return false;
-    /* The point-in-time paths, before plan() repoints op.sdom's disks. */
+    /* The point-in-time paths (op.sdom keeps them; plan() repoints op.ndom). */
     for (size_t k = 0; k < op.n; k++)
         st_strv_add(&pits, op.disks[k].pit->source);
     if (!(op.sess = st_session_open(opts->run_dir, dom, errp)) || !check_live(&op, errp))
