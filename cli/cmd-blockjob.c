@@ -339,6 +339,16 @@ cmd_blockpull(struct cli *cli, int argc, char **argv, struct st_error **errp)
     step.head = step.top;
     step.base = c.chain->n_layers > 1 ? c.chain->layers[1].abs_path : NULL;
     step.new_backing = base > 0 ? c.chain->layers[base].abs_path : NULL;
+    if (c.chain->n_layers < 2 && c.chain->layers[0].backing) {
+        /* The model ends at a remote (NBD) base: "no backing file" would
+         * be false, and pulling it would copy the whole remote disk. */
+        st_error_set(errp, ST_E_USAGE,
+                     "disk '%s': '%s' backs onto a base served over NBD ('%s'), which blockpull "
+                     "does not pull", a.dev, step.top, c.chain->layers[0].backing);
+        st_error_hint(errp, "to make the disk local, copy it whole: qemu-img convert -O qcow2 '%s' FILE",
+                      step.top);
+        return -1;
+    }
     if (c.chain->n_layers < 2 || base == 1) {
         /* Also what a pull cut short after the switch finds when run
          * again: its data is flushed here before it counts. */

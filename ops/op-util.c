@@ -240,6 +240,21 @@ check_chain(const struct st_chain *chain, const char *dev, bool remote_ok,
 {
     bool remote = remote_ok && remote_base(chain);
 
+    if (!remote_ok && remote_base(chain)) {
+        const struct st_layer *bottom = &chain->layers[chain->n_layers - 1];
+
+        st_error_set(errp, ST_E_USAGE,
+                     "disk '%s': '%s' backs onto a base served over NBD ('%s'): strata inspects, "
+                     "verifies, exports and starts a chain on a remote base, but does not take "
+                     "snapshots above one yet (a later merge could not keep the base remote)",
+                     dev, bottom->path, bottom->backing);
+        st_error_set_path(errp, bottom->path);
+        st_error_hint(errp, "to snapshot this disk, copy the base to a local file (qemu-img convert "
+                      "-O raw '%s' FILE) and point the overlay at it (qemu-img rebase -u -F raw "
+                      "-b FILE '%s')", bottom->backing, bottom->path);
+        return false;
+    }
+
     for (size_t i = 0; i < chain->n_layers; i++) {
         const struct st_layer *l = &chain->layers[i];
 

@@ -4,7 +4,11 @@
 # nbd+unix:///?socket=..., opened through QSD's nbd driver): verify
 # equals the reference digest, export reads the same bytes and its
 # allocation depth puts the remote base under the overlay, and the
-# domain can be started live on it.
+# domain can be started live on it.  What strata does not do above a
+# remote base yet is refused with a message that says what it does:
+# snapshot-create, blockpull (it said "no backing file"), and the
+# delete of a snapshot (defined by --redefine) whose merge would stream
+# the remote base into a local file; nothing changes.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/live-functions.sh"
 set -euo pipefail
@@ -58,6 +62,41 @@ qemu-io -f raw -c 'write -P 0x88 7M 64K' -c 'read -P 0x5a 0 1M' -c 'read -P 0x6b
 wait_for_exit "$pid" 10
 qemu-io -r -c 'read -P 0x88 7M 64K' "$dir/top.qcow2" >"$dir/io" ||
     fail "the live write is not in the overlay: $(cat "$dir/io")"
+
+# Not supported above a remote base: refused, saying what is, nothing
+# changed.
+source "$srcdir/tests/delete-functions.sh"
+st() { "${st[@]}" "$@"; }
+rc=0; st snapshot-create-as remote s1 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "snapshot-create above a remote base"
+assert_contains "$(cat "$dir/err")" "backs onto a base served over NBD ('nbd+unix:///?socket=$dir/kit.sock')"
+assert_contains "$(cat "$dir/err")" "does not take snapshots above one yet"
+assert_contains "$(cat "$dir/err")" "hint: to snapshot this disk, copy the base"
+rc=0; st blockpull remote vda 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "blockpull of a remote base"
+assert_contains "$(cat "$dir/err")" "which blockpull does not pull"
+# A snapshot made by hand (an overlay on top.qcow2) and redefined, the
+# overlay holding more than top.qcow2 so that the planner streams: the
+# stream would copy top.qcow2, remote base and all, into the overlay.
+"$QEMU_IMG" create -q -f qcow2 -F qcow2 -b "$dir/top.qcow2" "$dir/top.s1"
+qemu-io -c 'write -P 0x99 2M 1M' "$dir/top.s1" >/dev/null
+want=$(ref_digest "$dir/top.s1")
+redefine remote s1 - 1 "vda=$dir/top.qcow2:$dir/top.s1"
+st dumpxml remote | sed "s|$dir/top.qcow2|$dir/top.s1|" >"$dir/remote.xml"
+st define "$dir/remote.xml" >/dev/null
+assert_eq "$(active_of remote vda)" "$dir/top.s1" "the domain on the hand-made overlay"
+views_before=$(md5sum "$dir/top.qcow2" "$dir/top.s1")
+rc=0; st snapshot-delete remote s1 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "delete whose merge streams the remote base"
+assert_contains "$(cat "$dir/err")" "copying the base served over NBD"
+assert_contains "$(cat "$dir/err")" "--metadata"
+assert_eq "$(md5sum "$dir/top.qcow2" "$dir/top.s1")" "$views_before" "files after the refused delete"
+[ ! -e "$dir/state/remote/journal" ] || fail "journal left by the refused delete"
+assert_eq "$(st snapshot-list remote --name | sed '/^$/d')" s1 "snapshots after the refused delete"
+# A commit keeps the base remote: --no-stream merges it.
+st snapshot-delete remote s1 --no-stream >/dev/null
+assert_eq "$(active_of remote vda)" "$dir/top.qcow2" "the disk after the commit"
+assert_eq "$(st verify remote)" "xxh128-64k:$want  vda" "content after the commit above the remote base"
 
 # The remote server gone: a clear error, nothing left running.
 kill -9 "$(cat "$dir/kit.pid")"
