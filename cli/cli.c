@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "common/errname.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -56,8 +58,28 @@ cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...)
 int
 cli_command_help(struct cli *cli)
 {
-    fprintf(cli->out, "usage: strata %s %s\n\n%s.\nSee strata(1).\n", cli->cmd->name,
+    const char *e = cli->cmd->examples;
+    struct json_object *j = json_object_new_object();
+    struct json_object *ex = json_object_new_array();
+    char *usage = st_xasprintf("strata %s %s", cli->cmd->name, cli->cmd->synopsis);
+
+    /* --json: the same facts as one document, not the text. */
+    json_object_object_add(j, "usage", json_object_new_string(usage));
+    json_object_object_add(j, "summary", json_object_new_string(cli->cmd->summary));
+    json_object_object_add(j, "examples", ex);
+    json_object_object_add(j, "page", json_object_new_string(cli->cmd->page));
+    free(usage);
+    fprintf(cli->out, "usage: strata %s %s\n\n%s.\n\nExamples:\n", cli->cmd->name,
             cli->cmd->synopsis, cli->cmd->summary);
+    while (e && *e) {
+        size_t n = strcspn(e, "\n");
+
+        fprintf(cli->out, "  %.*s\n", (int) n, e);
+        json_object_array_add(ex, json_object_new_string_len(e, (int) n));
+        e += n + (e[n] == '\n');
+    }
+    fprintf(cli->out, "\nSee %s(1).\n", cli->cmd->page);
+    cli_set_result(cli, j);
     return 0;
 }
 

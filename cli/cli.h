@@ -34,6 +34,8 @@ struct command {
     cli_run_fn run;
     const char *synopsis;       /* arguments after the name, for --help */
     const char *summary;        /* one line */
+    const char *page;           /* the man page (section 1) that documents it */
+    const char *examples;       /* whole command lines, each ending in '\n' */
 };
 
 /* Global options, accepted anywhere on the command line (getopt codes). */
@@ -65,7 +67,8 @@ int cli_usage(struct cli *cli, struct st_error **errp, const char *fmt, ...) ST_
 /* --speed BYTES-PER-SECOND: a positive integer into @out; 0, or -1 with
  * a usage error (out of range included). */
 int cli_parse_speed(struct cli *cli, const char *arg, int64_t *out, struct st_error **errp);
-/* Print the command's synopsis to stdout (for CMD --help); returns 0. */
+/* Print the command's synopsis, summary, examples and man page to
+ * stdout (for CMD --help); returns 0. */
 int cli_command_help(struct cli *cli);
 /* The --json result: takes ownership of @obj. */
 void cli_set_result(struct cli *cli, struct json_object *obj);

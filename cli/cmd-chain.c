@@ -135,8 +135,11 @@ parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, str
     int c;
 
     memset(a, 0, sizeof *a);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    /* optind 0 makes glibc start afresh in its default, permuting
+     * mode: options may follow FILE or DOMAIN [DEV], as the synopsis
+     * shows ('--' ends the options, for a file named like one). */
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end;
         unsigned long v;
 

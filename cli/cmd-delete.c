@@ -154,8 +154,8 @@ print_plan(FILE *out, const char *dom, const struct st_plan *p)
             fprintf(out, "  %s: %s %s into %s, %s\n", s->disk,
                     s->active ? "active commit (pivot) of" : "commit", s->top, s->base, b);
         else
-            fprintf(out, "  %s: stream %s into %s, which then backs onto %s, %s\n", s->disk,
-                    s->base, s->top, s->new_backing ? s->new_backing : "nothing", b);
+            fprintf(out, "  %s: stream %s into %s, which then backs onto %s, at most %s\n",
+                    s->disk, s->base, s->top, s->new_backing ? s->new_backing : "nothing", b);
     }
     for (size_t i = 0; p->deletes && p->deletes[i]; i++)
         fprintf(out, "  metadata: remove snapshot %s\n", p->deletes[i]);
@@ -171,8 +171,12 @@ print_plan(FILE *out, const char *dom, const struct st_plan *p)
     for (size_t i = 0; i < p->nunlinks; i++)
         fprintf(out, "  unlink: %s%s\n", p->unlinks[i].path,
                 p->unlinks[i].discard ? " (discarded, not copied)" : "");
-    fprintf(out, "Bytes to copy: %s (always commit: %" PRIu64 ", always stream: %" PRIu64 ")\n",
-            total, p->bytes_always_commit, p->bytes_always_stream);
+    fprintf(out, "Bytes to copy: %s%s (always commit: %" PRIu64 ", always stream: %" PRIu64 ")\n",
+            st_plan_bytes_upper_bound(p) ? "at most " : "", total, p->bytes_always_commit,
+            p->bytes_always_stream);
+    if (st_plan_bytes_upper_bound(p))
+        fprintf(out, "(a stream copies only what its overlay does not already hold; "
+                     "its figure is all the bytes allocated in the layer streamed)\n");
 }
 
 struct bar {

@@ -21,12 +21,13 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 
-enum { OPT_NO_WAIT = 256, OPT_DISK, OPT_SNAPSHOTS_METADATA, OPT_ALL };
+enum { OPT_NO_WAIT = 256, OPT_DISK, OPT_SNAPSHOTS_METADATA, OPT_ALL, OPT_INACTIVE, OPT_NAME };
 
 /* Options shared by the domain commands; each accepts the ones it uses. */
 struct dom_opts {
     bool no_wait;
     bool snapshots_metadata;
+    bool all, inactive, name;   /* list */
     char **disks;           /* owned strv of --disk values */
     char *args[2];          /* positional arguments (borrowed) */
     int nargs;
@@ -42,6 +43,8 @@ parse_opts(struct cli *cli, int argc, char **argv, int want_args, unsigned allow
         { "disk", required_argument, NULL, OPT_DISK },
         { "snapshots-metadata", no_argument, NULL, OPT_SNAPSHOTS_METADATA },
         { "all", no_argument, NULL, OPT_ALL },
+        { "inactive", no_argument, NULL, OPT_INACTIVE },
+        { "name", no_argument, NULL, OPT_NAME },
         { NULL, 0, NULL, 0 },
     };
     int c;
@@ -56,6 +59,9 @@ parse_opts(struct cli *cli, int argc, char **argv, int want_args, unsigned allow
         case OPT_NO_WAIT: o->no_wait = true; break;
         case OPT_DISK: st_strv_add(&o->disks, optarg); break;
         case OPT_SNAPSHOTS_METADATA: o->snapshots_metadata = true; break;
+        case OPT_ALL: o->all = true; break;
+        case OPT_INACTIVE: o->inactive = true; break;
+        case OPT_NAME: o->name = true; break;
         default: break;
         }
     }
@@ -178,6 +184,44 @@ cmd_undefine(struct cli *cli, int argc, char **argv, struct st_error **errp)
     return 0;
 }
 
+/* One domain's row of 'list': its state as 'strata status' sees it,
+ * from the live QSD.  @id is the QSD's pid while it runs, else -1. */
+struct list_row {
+    const char *name;
+    const char *state;
+    bool active;
+    int64_t id;
+};
+
+static void
+list_row_fill(struct cli *cli, const char *name, struct list_row *row)
+{
+    struct json_object *s;
+    struct st_error *err = NULL;
+    bool stale = false;
+
+    *row = (struct list_row) { .name = name, .state = "shut off", .id = -1 };
+    if ((s = st_live_status(cli->run_dir, name, &stale, &err))) {
+        row->state = "running";
+        row->active = true;
+        row->id = json_object_get_int64(json_object_object_get(s, "pid"));
+        json_object_put(s);
+        return;
+    }
+    if (err->code != ST_E_NOT_FOUND) {
+        /* Its QSD is alive (else not-found) but did not answer: active,
+         * in virsh's words of a state it cannot tell. */
+        st_warn("list", "domain '%s': %s", name, err->msg);
+        row->state = "no state";
+        row->active = true;
+    }
+    st_error_free(err);
+}
+
+/* virsh list: running domains, all with --all, shut-off ones with
+ * --inactive; the Id of a running domain is its QSD's pid (what
+ * 'strata status' prints), "-" otherwise, as virsh shows inactive
+ * domains. */
 int
 cmd_list(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -185,33 +229,47 @@ cmd_list(struct cli *cli, int argc, char **argv, struct st_error **errp)
     CLEANUP_STORE struct st_store *store = NULL;
     CLEANUP_STRV char **names = NULL;
     struct cli_table *t;
-    struct json_object *arr;
-    int r = parse_opts(cli, argc, argv, 0, ALLOW(OPT_ALL), &o, errp);
+    struct json_object *arr, *j;
+    bool want_active, want_inactive;
+    int r = parse_opts(cli, argc, argv, 0, ALLOW(OPT_ALL) | ALLOW(OPT_INACTIVE) | ALLOW(OPT_NAME),
+                       &o, errp);
 
     if (r)
         return r < 0 ? -1 : 0;
+    want_active = o.all || !o.inactive;
+    want_inactive = o.all || o.inactive;
     if (!(store = open_store(cli, false, errp)) || !(names = st_store_domain_list(store, errp)))
         return -1;
     t = cli_table_new(3, "Id", "Name", "State");
     arr = json_object_new_array();
     for (char **n = names; *n; n++) {
-        struct json_object *d = json_object_new_object();
+        struct json_object *d;
+        struct list_row row;
+        char id[24] = "-";
 
-        /* Domains run under strata only from 'strata start' (later). */
-        cli_table_add(t, "-", *n, "shut off");
-        json_object_object_add(d, "name", json_object_new_string(*n));
-        json_object_object_add(d, "state", json_object_new_string("shut off"));
+        list_row_fill(cli, *n, &row);
+        if (row.active ? !want_active : !want_inactive)
+            continue;
+        if (row.id >= 0)
+            snprintf(id, sizeof id, "%lld", (long long) row.id);
+        if (o.name)
+            fprintf(cli->out, "%s\n", row.name);
+        else
+            cli_table_add(t, id, row.name, row.state);
+        d = json_object_new_object();
+        json_object_object_add(d, "id", row.id >= 0 ? json_object_new_int64(row.id) : NULL);
+        json_object_object_add(d, "name", json_object_new_string(row.name));
+        json_object_object_add(d, "state", json_object_new_string(row.state));
         json_object_array_add(arr, d);
     }
-    cli_table_print(t, cli->out);
+    /* virsh ends the table, and the list of names, with an empty line. */
+    if (!o.name)
+        cli_table_print(t, cli->out);
     fputc('\n', cli->out);
     cli_table_free(t);
-    {
-        struct json_object *j = json_object_new_object();
-
-        json_object_object_add(j, "domains", arr);
-        cli_set_result(cli, j);
-    }
+    j = json_object_new_object();
+    json_object_object_add(j, "domains", arr);
+    cli_set_result(cli, j);
     return 0;
 }
 

@@ -653,6 +653,19 @@ run_editor(const char *path, struct st_error **errp)
     return true;
 }
 
+/* --json of snapshot-edit: {"name", "from", "action"}, whatever the
+ * outcome, so that a script always reads one document. */
+static void
+edit_result(struct cli *cli, const char *from, const char *name, const char *action)
+{
+    struct json_object *j = json_object_new_object();
+
+    json_object_object_add(j, "name", json_object_new_string(name));
+    json_object_object_add(j, "from", json_object_new_string(from));
+    json_object_object_add(j, "action", json_object_new_string(action));
+    cli_set_result(cli, j);
+}
+
 int
 cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -700,6 +713,7 @@ cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp
     st_path_remove_tree(tmpdir, NULL);
     if (strcmp(orig, edited) == 0) {
         fprintf(cli->out, "Snapshot %s XML configuration not changed.\n", name);
+        edit_result(cli, name, name, "unchanged");
         return 0;
     }
     if (!(snap = st_snapshot_parse(edited, len, "edited XML", ST_SNAPSHOT_PARSE_REDEFINE, errp)))
@@ -716,16 +730,13 @@ cmd_snapshot_edit(struct cli *cli, int argc, char **argv, struct st_error **errp
         return -1;
     if (strcmp(snap->name, name) != 0 && a.on[O_RENAME]) {
         fprintf(cli->out, "Snapshot %s renamed to %s.\n", name, snap->name);
+        edit_result(cli, name, snap->name, "renamed");
     } else if (strcmp(snap->name, name) != 0) {
         fprintf(cli->out, "Snapshot %s cloned to %s.\n", name, snap->name);
+        edit_result(cli, name, snap->name, "cloned");
     } else {
         fprintf(cli->out, "Snapshot %s edited.\n", name);
-    }
-    {
-        struct json_object *j = json_object_new_object();
-
-        json_object_object_add(j, "name", json_object_new_string(snap->name));
-        cli_set_result(cli, j);
+        edit_result(cli, name, name, "edited");
     }
     return 0;
 }

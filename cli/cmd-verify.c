@@ -279,7 +279,10 @@ out:
     return ok;
 }
 
-/* S2 "current" is the current state (the active layers). */
+/* "current" is the current state (the active layers), on either side:
+ * the active layers are the newest point of their branch, so "current
+ * S1" compares as "S1 current" (the extents that differ are the same
+ * either way).  Two snapshots must come older first. */
 int
 cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -296,7 +299,11 @@ cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp)
     if (r)
         return r < 0 ? -1 : 0;
     dom = a.args[0];
-    s1 = a.args[1];
+    if (strcmp(a.args[1], "current") == 0 && strcmp(a.args[2], "current") != 0) {
+        a.args[1] = a.args[2];
+        a.args[2] = "current";
+    }
+    s1 = strcmp(a.args[1], "current") == 0 ? NULL : a.args[1];
     s2 = strcmp(a.args[2], "current") == 0 ? NULL : a.args[2];
     if (!(store = st_store_open(cli->state_dir, false, errp)))
         return -1;
@@ -308,7 +315,7 @@ cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp)
     o = json_object_new_object();
     arr = json_object_new_array();
     json_object_object_add(o, "domain", json_object_new_string(dom));
-    json_object_object_add(o, "from", json_object_new_string(s1));
+    json_object_object_add(o, "from", json_object_new_string(a.args[1]));
     json_object_object_add(o, "to", json_object_new_string(a.args[2]));
     json_object_object_add(o, "granularity", json_object_new_int64(ST_NBD_DIFF_GRANULARITY));
     json_object_object_add(o, "disks", arr);

@@ -26,71 +26,116 @@
  * ends the snapshot group); --help lists it in this order. */
 static const struct command commands[] = {
     /* domains */
-    { "define", cmd_define, "FILE.xml [--no-wait]", "define a domain from libvirt domain XML" },
+    { "define", cmd_define, "FILE.xml [--no-wait]", "define a domain from libvirt domain XML",
+      "strata-domain", "strata define /etc/libvirt/qemu/web.xml\n" },
     { "define-as", cmd_define_as, "NAME --disk DEV=PATH[,format=F]... [--no-wait]",
-      "define a domain from its disks" },
-    { "domblklist", cmd_domblklist, "DOMAIN", "list a domain's disks" },
-    { "dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's XML" },
-    { "list", cmd_list, "[--all]", "list the defined domains" },
+      "define a domain from its disks",
+      "strata-domain",
+      "strata define-as web --disk vda=/srv/web/vda.qcow2 --disk vdb=/srv/web/data.raw,format=raw\n" },
+    { "domblklist", cmd_domblklist, "DOMAIN", "list a domain's disks",
+      "strata-domain", "strata domblklist web\n" },
+    { "dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's XML",
+      "strata-domain", "strata dumpxml web\n" },
+    { "list", cmd_list, "[--all | --inactive] [--name]",
+      "list the running domains (with --all, every defined one)",
+      "strata-domain", "strata list --all\n"
+      "strata list --name\n" },
     { "undefine", cmd_undefine, "DOMAIN [--snapshots-metadata] [--no-wait]",
-      "remove a domain's definition" },
+      "remove a domain's definition",
+      "strata-domain", "strata undefine web --snapshots-metadata\n" },
     /* snapshots */
     { "snapshot-create", cmd_snapshot_create,
-      "DOMAIN [FILE.xml] [--redefine [--current]] [--no-metadata] [--disk-only] "
-      "[--reuse-external] [--atomic] [--quiesce] [--no-wait]",
-      "take an external snapshot described by XML, or import one with --redefine" },
+      "DOMAIN [FILE.xml] [--redefine [--current]] [--no-metadata] [--disk-only [--quiesce]] "
+      "[--reuse-external] [--atomic] [--no-wait]",
+      "take an external snapshot described by XML, or import one with --redefine",
+      "strata-snapshot-create", "strata snapshot-create web s1.xml --disk-only\n"
+      "strata snapshot-create web s1.xml --redefine --current\n" },
     { "snapshot-create-as", cmd_snapshot_create_as,
       "DOMAIN [NAME] [DESCRIPTION] [--print-xml] [--no-metadata] [--disk-only] "
       "[--reuse-external] [--atomic] [--diskspec DEV[,snapshot=TYPE][,driver=TYPE][,file=PATH]]... "
       "[--no-wait]",
-      "take an external snapshot of the domain's disks" },
+      "take an external snapshot of the domain's disks",
+      "strata-snapshot-create",
+      "strata snapshot-create-as web s1 \"before the upgrade\" --disk-only\n"
+      "strata snapshot-create-as web s2 --diskspec vdb,snapshot=no\n" },
     { "snapshot-current", cmd_snapshot_current, "DOMAIN [--name] [SNAPSHOT] [--no-wait]",
-      "print or set the current snapshot" },
+      "print or set the current snapshot",
+      "strata-snapshot", "strata snapshot-current web --name\n"
+      "strata snapshot-current web s1\n" },
     { "snapshot-delete", cmd_snapshot_delete_merge,
       "DOMAIN {SNAPSHOT | --current} [--metadata] [--children | --children-only] [--dry-run] "
       "[--no-stream] [--speed BYTES] [--timeout SECONDS] [--verify] [--no-wait]",
-      "delete a snapshot, merging its layer away (commit or stream, the cheaper)" },
-    { "snapshot-dumpxml", cmd_snapshot_dumpxml, "DOMAIN SNAPSHOT", "print a snapshot's XML" },
+      "delete a snapshot, merging its layer away (commit or stream, the cheaper)",
+      "strata-delete", "strata snapshot-delete web s2 --dry-run\n"
+      "strata snapshot-delete web s1 --children\n" },
+    { "snapshot-dumpxml", cmd_snapshot_dumpxml, "DOMAIN SNAPSHOT", "print a snapshot's XML",
+      "strata-snapshot", "strata snapshot-dumpxml web s1\n" },
     { "snapshot-edit", cmd_snapshot_edit,
       "DOMAIN [SNAPSHOT | --current] [--rename | --clone] [--no-wait]",
-      "edit a snapshot's XML with $VISUAL or $EDITOR" },
+      "edit a snapshot's XML with $VISUAL or $EDITOR",
+      "strata-snapshot", "strata snapshot-edit web s1\n"
+      "strata snapshot-edit web --current --rename\n" },
     { "snapshot-info", cmd_snapshot_info, "DOMAIN {SNAPSHOT | --current}",
-      "print facts about a snapshot" },
+      "print facts about a snapshot",
+      "strata-snapshot", "strata snapshot-info web --current\n" },
     { "snapshot-list", cmd_snapshot_list,
-      "DOMAIN [--parent | --roots | --tree | --name] [--from S | --current] [--descendants] "
+      "DOMAIN [--parent | --roots | --tree | --name] [{--from S | --current} [--descendants]] "
       "[--leaves] [--no-leaves] [--metadata] [--no-metadata] [--external] [--internal] "
       "[--disk-only] [--inactive] [--active] [--topological]",
-      "list a domain's snapshots" },
+      "list a domain's snapshots",
+      "strata-snapshot", "strata snapshot-list web --tree\n"
+      "strata snapshot-list web --from s1 --descendants --name\n" },
     { "snapshot-parent", cmd_snapshot_parent, "DOMAIN {SNAPSHOT | --current}",
-      "print a snapshot's parent" },
+      "print a snapshot's parent",
+      "strata-snapshot", "strata snapshot-parent web s2\n" },
     { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
-      "make each disk a new overlay on the snapshot's point in time" },
+      "make each disk a new overlay on the snapshot's point in time",
+      "strata-snapshot-create", "strata snapshot-revert web s1\n" },
     { "recover", cmd_recover, "DOMAIN [--no-wait]",
-      "finish or roll back an interrupted snapshot-create, -revert or -delete" },
+      "finish or roll back an interrupted snapshot-create or -revert, finish an interrupted "
+      "snapshot-delete",
+      "strata-snapshot-create", "strata recover web\n" },
     /* block jobs and chains */
     { "blockcommit", cmd_blockcommit,
       "DOMAIN DISK [--top FILE] [--base FILE] [--active --pivot] [--speed BYTES] [--no-wait]",
-      "commit layers of a disk's active chain into a lower one" },
+      "commit layers of a disk's active chain into a lower one",
+      "strata-delete",
+      "strata blockcommit web vda --top /srv/web/vda.s2 --base /srv/web/vda.qcow2\n"
+      "strata blockcommit web vda --active --pivot\n" },
     { "blockpull", cmd_blockpull, "DOMAIN DISK [--base FILE] [--speed BYTES] [--no-wait]",
-      "pull the data of backing layers up into the active layer" },
-    { "chain", cmd_chain, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY },
+      "pull the data of backing layers up into the active layer",
+      "strata-delete", "strata blockpull web vda\n" },
+    { "chain", cmd_chain, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY,
+      "strata-chain", "strata chain show /srv/web/vda.s2\n"
+      "strata chain check web vda --json\n" },
     /* live domains and NBD */
     { "export", cmd_export,
       "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
       "[--foreground] [--stop] [--no-wait]",
-      "export disks at a snapshot (or now) read-only over NBD" },
+      "export disks at a snapshot (or now) read-only over NBD",
+      "strata-live", "strata export web --snapshot s1 --disk vda\n"
+      "strata export web --stop\n" },
     { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
-      "start a domain's QSD and export its disks over NBD" },
-    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs" },
-    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD" },
+      "start a domain's QSD and export its disks over NBD",
+      "strata-live", "strata start web\n"
+      "strata start web --nbd tcp:127.0.0.1:10809\n" },
+    { "status", cmd_status, "DOMAIN", "show a live domain's QSD, exports and jobs",
+      "strata-live", "strata status web\n" },
+    { "stop", cmd_stop, "DOMAIN [--no-wait]", "stop a live domain's QSD",
+      "strata-live", "strata stop web\n" },
     /* content */
-    { "diff", cmd_diff, "DOMAIN S1 {S2 | current} [--disk DEV] [--connections N]",
-      "list the extents that differ between two points on one branch" },
+    { "diff", cmd_diff, "DOMAIN {S1 | current} {S2 | current} [--disk DEV] [--connections N]",
+      "list the extents that differ between two points on one branch",
+      "strata-live", "strata diff web s1 s2\n"
+      "strata diff web s1 current --disk vda\n" },
     { "verify", cmd_verify,
       "DOMAIN [--snapshot S] [--disk DEV] [--digest ALG] [--expect DIGEST] [--connections N]",
-      "print the content digest of disks at a snapshot (or now)" },
+      "print the content digest of disks at a snapshot (or now)",
+      "strata-live", "strata verify web --snapshot s1\n"
+      "strata verify web --disk vda --expect xxh128-64k:0123456789abcdef0123456789abcdef\n" },
     /* the program */
-    { "version", cmd_version, "", "print the version of strata" },
+    { "version", cmd_version, "", "print the version of strata",
+      "strata", "strata --json version\n" },
 };
 
 /* Global options: accepted before the command and anywhere after it. */

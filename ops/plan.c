@@ -475,6 +475,21 @@ st_plan_check_commit(const struct st_plan_input *in, size_t di, int top, int bas
 
 /* ---- JSON ---- */
 
+bool
+st_plan_step_bytes_upper_bound(const struct st_plan_step *s)
+{
+    return s->kind == ST_PLAN_STREAM;
+}
+
+bool
+st_plan_bytes_upper_bound(const struct st_plan *p)
+{
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (st_plan_step_bytes_upper_bound(&p->steps[i]))
+            return true;
+    return false;
+}
+
 struct json_object *
 st_plan_to_json(const struct st_plan *p)
 {
@@ -498,6 +513,8 @@ st_plan_to_json(const struct st_plan *p)
         json_object_object_add(j, "new-backing", st_json_string_or_null(s->new_backing));
         json_object_object_add(j, "active", json_object_new_boolean(s->active));
         json_object_object_add(j, "bytes", json_object_new_int64((int64_t) s->bytes));
+        json_object_object_add(j, "bytes-upper-bound",
+                               json_object_new_boolean(st_plan_step_bytes_upper_bound(s)));
         json_object_array_add(steps, j);
     }
     json_object_object_add(o, "steps", steps);
@@ -541,6 +558,8 @@ st_plan_to_json(const struct st_plan *p)
     }
     json_object_object_add(o, "unlink", arr);
     json_object_object_add(o, "bytes", json_object_new_int64((int64_t) p->bytes));
+    json_object_object_add(o, "bytes-upper-bound",
+                           json_object_new_boolean(st_plan_bytes_upper_bound(p)));
     json_object_object_add(o, "bytes-always-commit",
                            json_object_new_int64((int64_t) p->bytes_always_commit));
     json_object_object_add(o, "bytes-always-stream",

@@ -90,7 +90,11 @@ struct st_plan_step {
                                  * equal to top for a commit of a chain's top layer */
     char *new_backing;          /* stream: top's backing afterwards (base's backing), or NULL */
     bool active;                /* commit: top is the domain's active file: pivot to base */
-    uint64_t bytes;             /* bytes this step copies */
+    /* Commit: the bytes allocated in top, all of which it copies.
+     * Stream: the bytes allocated in base, an upper bound: the job
+     * copies only what top does not already hold, and the input has
+     * per-file totals, not allocation maps, to subtract that. */
+    uint64_t bytes;
 };
 
 struct st_plan_rename {         /* every metadata reference to @from names @to */
@@ -176,15 +180,21 @@ struct st_plan *st_plan_delete(const struct st_plan_input *in, const struct st_p
 bool st_plan_check_commit(const struct st_plan_input *in, size_t disk, int top, int base,
                           struct st_error **errp);
 
+/* Whether a step's bytes, or a plan's total, is an upper bound rather
+ * than the exact figure (a stream step: see struct st_plan_step). */
+bool st_plan_step_bytes_upper_bound(const struct st_plan_step *s);
+bool st_plan_bytes_upper_bound(const struct st_plan *p);
+
 /* "one", "children", ... as written in the journal. */
 const char *st_plan_mode_name(enum st_plan_mode mode);
 
 /* The plan as JSON (--dry-run --json, the journal); new reference.
  * Keys: snapshot, mode, steps[{disk, action, top, base, head,
- * new-backing, active, bytes}], metadata{delete, reparent[{snapshot,
- * parent}], current-changes, new-current, renames[{disk, from, to}]},
- * unlink[{disk, path, discard}], bytes, bytes-always-commit,
- * bytes-always-stream. */
+ * new-backing, active, bytes, bytes-upper-bound}], metadata{delete,
+ * reparent[{snapshot, parent}], current-changes, new-current,
+ * renames[{disk, from, to}]}, unlink[{disk, path, discard}], bytes,
+ * bytes-upper-bound, bytes-always-commit, bytes-always-stream.  The
+ * bytes-upper-bound keys are derived (from_json ignores them). */
 struct json_object *st_plan_to_json(const struct st_plan *plan);
 
 /* The inverse, for resuming from the journal; ST_E_INTERNAL when a key

@@ -188,7 +188,7 @@ st_journal_refuse_if_pending(const struct st_store *store, const char *dom,
     CLEANUP_JSON struct json_object *j = NULL;
     CLEANUP_FREE char *path = journal_path(store, dom);
     struct st_error *err = NULL;
-    const char *snap;
+    const char *snap, *op;
 
     if (!(j = st_journal_read(store, dom, &err))) {
         if (!err)
@@ -198,13 +198,21 @@ st_journal_refuse_if_pending(const struct st_store *store, const char *dom,
         return false;
     }
     snap = st_json_get_string(j, "snapshot");
+    op = st_json_get_string(j, "operation");
     st_error_set(errp, ST_E_CONFLICT,
                  "domain '%s' has an interrupted %s%s%s%s (phase '%s')", dom,
-                 st_json_get_string(j, "operation"), snap ? " of '" : "", snap ? snap : "",
+                 op ? op : "operation", snap ? " of '" : "", snap ? snap : "",
                  snap ? "'" : "", st_json_get_string(j, "phase") ? st_json_get_string(j, "phase")
                                                                  : "unknown");
     st_error_set_path(errp, path);
-    st_error_hint(errp, "run 'strata recover %s' to finish or roll it back; strata-store(5) says what each phase leaves",
-                  dom);
+    /* A delete (ST_DELETE_OPERATION of ops/op-delete.h, a layer above)
+     * is only ever finished: once a job has run, data may have
+     * been written to the survivor, which no roll back could undo. */
+    if (op && strcmp(op, "snapshot-delete") == 0)
+        st_error_hint(errp, "run 'strata recover %s' to finish it (a delete rolls forward only); strata-store(5) says what each phase leaves",
+                      dom);
+    else
+        st_error_hint(errp, "run 'strata recover %s' to finish or roll it back; strata-store(5) says what each phase leaves",
+                      dom);
     return false;
 }

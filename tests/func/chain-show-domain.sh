@@ -75,4 +75,19 @@ assert_json "$dir/err.json" '.error.code == "not-found" and (.error.message | te
 cp "$dir/vdb.qcow2" "$dir/web"
 (cd "$dir" && st --json chain show ./web) >"$dir/file.json"
 assert_json "$dir/file.json" '(.layers | length) == 1 and .layers[0].snapshot == null'
+
+# Options after the operands, as the synopsis shows, in both forms; '--'
+# ends the options.
+st --json chain show "$dir/vda.s1" --no-allocation >"$dir/after.json"
+assert_json "$dir/after.json" '(.layers | length) == 2 and .layers[0]."allocated-bytes" == null'
+assert_exit 0 st chain check "$dir/vda.s1" --backing-format qcow2
+st --json chain show web vda --max-depth 1 >"$dir/depth.json"
+assert_json "$dir/depth.json" '(.disks | length) == 1 and (.disks[0].layers | length) == 1'
+assert_json "$dir/depth.json" '.disks[0]."fault-count" == 1'
+rc=0; st chain show "$dir/vda.s1" --bogus >/dev/null 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "unknown option after the file"
+assert_contains "$(cat "$dir/err")" "unknown option '--bogus'"
+cp "$dir/vdb.qcow2" "$dir/--no-allocation"
+(cd "$dir" && st --json chain show -- --no-allocation) >"$dir/dash.json"
+assert_json "$dir/dash.json" '(.layers | length) == 1 and .layers[0]."allocated-bytes" != null'
 echo ok

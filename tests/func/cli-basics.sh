@@ -34,6 +34,18 @@ rc=0; "$STRATA" --json version --bogus >"$dir/out" 2>/dev/null || rc=$?
 assert_eq "$rc" 1 "exit status of an unknown command option"
 assert_json "$dir/out" '.error.code == "usage" and (.error.hint | test("usage: strata version"))'
 
+# A command's --help: usage, examples, its man page; with --json the
+# same as one document.
+"$STRATA" snapshot-delete --help >"$dir/out"
+assert_contains "$(cat "$dir/out")" "usage: strata snapshot-delete DOMAIN"
+assert_contains "$(cat "$dir/out")" "Examples:
+  strata snapshot-delete web s2 --dry-run"
+assert_eq "$(tail -n 1 "$dir/out")" "See strata-delete(1)." "last line of --help"
+"$STRATA" --json list --help >"$dir/out"
+assert_json "$dir/out" '(.usage | startswith("strata list ")) and .page == "strata-domain" and (.examples | index("strata list --all")) != null'
+"$STRATA" chain show --help --json >"$dir/out"
+assert_json "$dir/out" '.page == "strata-chain"'
+
 # No command at all.
 assert_exit 1 "$STRATA"
 

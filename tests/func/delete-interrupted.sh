@@ -59,6 +59,9 @@ assert_contains "$(cat "$dir/err")" "the delete of snapshot 's2' (one) was inter
 rc=0; st snapshot-revert web s2 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "revert to a snapshot being deleted"
 assert_contains "$(cat "$dir/err")" "has an interrupted snapshot-delete of 's2'"
+# A delete only rolls forward: the hint does not offer to roll it back.
+assert_contains "$(cat "$dir/err")" "hint: run 'strata recover web' to finish it (a delete rolls forward only)"
+case $(cat "$dir/err") in *"roll it back"*) fail "the hint offers to roll a delete back: $(cat "$dir/err")" ;; esac
 rc=0; st verify web --snapshot s2 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "reading a snapshot being deleted"
 assert_contains "$(cat "$dir/err")" "snapshot 's2' of domain 'web' is being deleted"

@@ -35,6 +35,9 @@ assert_json "$dir/plan.json" '.bytes == 262144 and ."bytes-always-stream" == 209
 assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$dir/o2.qcow2\", \"discard\": false}]"
 text=$(st snapshot-delete web s2 --dry-run)
 assert_contains "$text" "vda: commit $dir/o2.qcow2 into $dir/o1.qcow2, 262144 bytes (256.0 KiB)"
+# A commit copies all of top's allocation: the figure is exact.
+assert_json "$dir/plan.json" '(.steps[0]."bytes-upper-bound" | not) and (."bytes-upper-bound" | not)'
+assert_contains "$text" "Bytes to copy: 262144 bytes (256.0 KiB) (always commit"
 assert_contains "$text" "unlink: $dir/o2.qcow2"
 # --dry-run changed nothing.
 [ -e "$dir/o2.qcow2" ] || fail "--dry-run removed a file"

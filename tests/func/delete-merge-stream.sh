@@ -30,6 +30,13 @@ assert_json "$dir/plan.json" '.steps[0].action == "stream"'
 assert_json "$dir/plan.json" ".steps[0].top == \"$dir/o2.qcow2\" and .steps[0].base == \"$dir/o1.qcow2\""
 assert_json "$dir/plan.json" ".steps[0].\"new-backing\" == \"$dir/base.qcow2\""
 assert_json "$dir/plan.json" '.bytes == 1048576 and ."bytes-always-commit" == 2097152'
+# A stream's figure is o1's allocation: an upper bound (the job skips
+# what o2 already holds), and said so in JSON and in text.
+assert_json "$dir/plan.json" '.steps[0]."bytes-upper-bound" and ."bytes-upper-bound"'
+text=$(st snapshot-delete web s2 --dry-run)
+assert_contains "$text" "vda: stream $dir/o1.qcow2 into $dir/o2.qcow2, which then backs onto $dir/base.qcow2, at most 1048576 bytes (1.0 MiB)"
+assert_contains "$text" "Bytes to copy: at most 1048576 bytes (1.0 MiB)"
+assert_contains "$text" "a stream copies only what its overlay does not already hold"
 
 # A job past its --timeout is cancelled (QEMU copies 512 KiB chunks, so
 # a 1 MiB stream at 4 KiB/s cannot end within a second): nothing changes

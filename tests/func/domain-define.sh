@@ -39,13 +39,18 @@ if [ -r /usr/share/libvirt/schemas/domain.rng ] && command -v xmllint >/dev/null
         fail "define-as XML does not validate against domain.rng"
 fi
 
+# As virsh: running domains only, unless --all (or --inactive);
+# tests/func/domain-list.sh covers running ones.
 out=$("${st[@]}" list)
+assert_eq "$out" " Id   Name   State
+--------------------" "list with nothing running"
+out=$("${st[@]}" list --all)
 assert_eq "$out" " Id   Name   State
 -----------------------
  -    test   shut off
- -    web    shut off" "list"
-"${st[@]}" --json list >"$dir/j"
-assert_json "$dir/j" '[.domains[].name] == ["test","web"]'
+ -    web    shut off" "list --all"
+"${st[@]}" --json list --all >"$dir/j"
+assert_json "$dir/j" '[.domains[].name] == ["test","web"] and all(.domains[]; .id == null and .state == "shut off")'
 
 # Modes of the store.
 assert_eq "$(stat -c %a "$dir/state/web")" 700 "domain dir mode"

@@ -22,6 +22,9 @@ for n in r1 a1 a2; do "${st[@]}" snapshot-create test "$dir/xml/$n.xml" --redefi
 # The editor is a sed command; $VISUAL wins over $EDITOR.
 out=$(VISUAL=true EDITOR=false "${st[@]}" snapshot-edit test a1)
 assert_eq "$out" "Snapshot a1 XML configuration not changed." "unchanged edit"
+# --json: one document whatever the outcome, unchanged included.
+VISUAL=true "${st[@]}" --json snapshot-edit test a1 >"$dir/e.json"
+assert_json "$dir/e.json" '. == {"name":"a1","from":"a1","action":"unchanged"}'
 
 out=$(EDITOR="sed -i 's|<state>disk-snapshot</state>|<description>edited</description><state>disk-snapshot</state>|'" \
       "${st[@]}" snapshot-edit test a1)
@@ -46,6 +49,9 @@ assert_eq "$(cd "$snaps" && md5sum * | sort)" "$before" "store after refused edi
 # --clone: a copy (not current); the original stays.
 out=$(EDITOR="sed -i 's|<name>a1</name>|<name>a1-copy</name>|'" "${st[@]}" snapshot-edit test a1 --clone)
 assert_eq "$out" "Snapshot a1 cloned to a1-copy." "clone"
+EDITOR="sed -i 's|<name>a1</name>|<name>a1-copy2</name>|'" "${st[@]}" --json snapshot-edit test a1 \
+    --clone >"$dir/e.json"
+assert_json "$dir/e.json" '. == {"name":"a1-copy2","from":"a1","action":"cloned"}'
 [ -e "$snaps/a1.xml" ] && [ -e "$snaps/a1-copy.xml" ] || fail "clone lost a file"
 assert_eq "$("${st[@]}" snapshot-current test --name)" a1 "current after clone"
 

@@ -48,7 +48,7 @@ assert_eq "$(phase)" planned
 rc=0; "${st[@]}" snapshot-create-as web s9 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "create with a pending journal"
 assert_contains "$(cat "$dir/err")" "domain 'web' has an interrupted snapshot-create of 's1' (phase 'planned')"
-assert_contains "$(cat "$dir/err")" "strata recover web"
+assert_contains "$(cat "$dir/err")" "hint: run 'strata recover web' to finish or roll it back"
 rc=0; "${st[@]}" snapshot-revert web s1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "revert with a pending journal"
 "${st[@]}" --json recover web >"$dir/out"

@@ -8,7 +8,8 @@
 # algorithm or length is a usage error (exit 1); on a live domain
 # the exports made for reading are gone afterwards.  diff: writes made
 # between two snapshots are exactly the extents reported (identical
-# rewrites are not), older point first, "current" for the active state.
+# rewrites are not), older point first, "current" for the active state
+# on either side.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/live-functions.sh"
 set -euo pipefail
@@ -130,12 +131,21 @@ rc=0; "${st[@]}" --json diff vm s1 current >"$dir/d.json" || rc=$?
 assert_eq "$rc" 2 "diff s1 current"
 assert_json "$dir/d.json" '.differ and .disks[0].depth == 2 and .granularity == 65536'
 assert_json "$dir/d.json" '.disks[0].ranges == [{"offset":1048576,"length":65536},{"offset":3145728,"length":65536},{"offset":10485760,"length":131072}]'
+# "current" on the left compares as on the right: the same extents.
+rc=0; "${st[@]}" --json diff vm current s1 >"$dir/d2.json" || rc=$?
+assert_eq "$rc" 2 "diff current s1"
+assert_json "$dir/d2.json" '.from == "s1" and .to == "current"'
+assert_eq "$(jq -c .disks "$dir/d2.json")" "$(jq -c .disks "$dir/d.json")" "diff current s1 = diff s1 current"
+rc=0; out=$("${st[@]}" diff vm current current) || rc=$?
+assert_eq "$rc" 0 "diff current current"
+assert_eq "$out" "" "diff current current"
 rc=0; out=$("${st[@]}" diff vm s2 s2) || rc=$?
 assert_eq "$rc" 0 "diff of a point with itself"
 assert_eq "$out" "" "diff s2 s2"
 rc=0; "${st[@]}" diff vm s2 s1 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "diff newer first"
 assert_contains "$(cat "$dir/err")" "are not on one branch in this order"
+assert_contains "$(cat "$dir/err")" "hint: diff takes the older point first"
 
 # Live: the same answers through the domain's QSD, nothing left behind.
 pid=$("${st[@]}" --json start vm | jq -r .pid)
