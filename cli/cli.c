@@ -14,6 +14,7 @@
 
 #include "common/errname.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/xalloc.h"
 #include "store/store-layout.h"
 #include "cli/cli.h"
@@ -150,6 +151,24 @@ cli_extract_globals(int argc, char **argv, struct cli *cli, char **state_dir, ch
     return out;
 }
 
+/* *@dir made absolute: a daemonized QSD runs in /, and these paths go
+ * into its sockets and into what the store records. */
+static bool
+make_absolute(char **dir)
+{
+    struct st_error *err = NULL;
+    char *abs = st_path_absolute(*dir, &err);
+
+    if (!abs) {
+        fprintf(stderr, "strata: %s\n", err->msg);
+        st_error_free(err);
+        return false;
+    }
+    free(*dir);
+    *dir = abs;
+    return true;
+}
+
 bool
 cli_begin(struct cli *cli, char **state_dir, char **run_dir)
 {
@@ -157,6 +176,8 @@ cli_begin(struct cli *cli, char **state_dir, char **run_dir)
         *state_dir = st_store_default_state_dir();
     if (!*run_dir)
         *run_dir = st_store_default_run_dir();
+    if (!make_absolute(state_dir) || !make_absolute(run_dir))
+        return false;
     cli->state_dir = *state_dir;
     cli->run_dir = *run_dir;
     st_log_init_from_env();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/path.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "store/store-layout.h"
@@ -15,6 +16,24 @@ const char *
 strata_version(void)
 {
     return STRATA_VERSION;
+}
+
+static void conn_unref(struct strata_conn *conn);
+
+/* *@dir made absolute; false with the last error set. */
+static bool
+make_absolute(char **dir)
+{
+    struct st_error *err = NULL;
+    char *abs = st_path_absolute(*dir, &err);
+
+    if (!abs) {
+        st_api_fail(err);
+        return false;
+    }
+    free(*dir);
+    *dir = abs;
+    return true;
 }
 
 strata_conn *
@@ -35,6 +54,13 @@ strata_open(const char *state_dir, const char *run_dir, unsigned flags)
     conn->refs = 1;
     conn->state_dir = state_dir ? st_xstrdup(state_dir) : st_store_default_state_dir();
     conn->run_dir = run_dir ? st_xstrdup(run_dir) : st_store_default_run_dir();
+    /* Absolute, resolved now: a daemonized QSD runs in /, the paths go
+     * into its sockets and the store, and the caller may chdir later. */
+    if (!make_absolute(&conn->state_dir) || !make_absolute(&conn->run_dir)) {
+        conn->closed = true;
+        conn_unref(conn);
+        return NULL;
+    }
     return conn;
 }
 

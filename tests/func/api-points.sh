@@ -7,7 +7,8 @@
 # to 'strata diff', a digest cancelled from its progress callback
 # (STRATA_ERR_JOB), an export whose URI reads the point's content and
 # that 'strata status' sees until export-stop removes it with its QSD,
-# and start/is-active/list/stop of a live domain.
+# and start/is-active/list/stop of a live domain; relative state and run
+# directories (API and program).
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 source "$srcdir/tests/live-functions.sh"
@@ -97,3 +98,15 @@ assert_exit 3 c start
 c stop
 assert_eq "$(c active)" 0 "active after stop"
 assert_exit 3 c stop
+
+# Relative directories are made absolute when a connection opens (and
+# by the program): a daemonized QSD runs in /, and the export's socket
+# path must name the run directory whole.
+(cd "$dir" && "$client" state run vm export - vda) >"$dir/rel" ||
+    fail "API export with relative directories"
+grep -q "socket=$dir/run/vm/export/nbd.sock\$" "$dir/rel" || fail "API export URI: $(cat "$dir/rel")"
+assert_eq "$(cd "$dir" && "$client" state run vm export-stop - -)" 1 "API export-stop, relative"
+(cd "$dir" && "$STRATA" --state-dir state --run-dir run export vm --disk vda) >"$dir/rel" ||
+    fail "export with relative directories"
+grep -q "socket=$dir/run/vm/export/nbd.sock\$" "$dir/rel" || fail "export URI: $(cat "$dir/rel")"
+(cd "$dir" && "$STRATA" --state-dir state --run-dir run export vm --stop) >/dev/null
