@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,63 +78,107 @@ st_proc_install_signal_handlers(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A closed pipe on stdout ('strata ... | head') ends strata like
+     * the others: its children must not outlive it. */
+    sigaction(SIGPIPE, &sa, NULL);
     installed = true;
+}
+
+/* The child, between fork() and exec: only async-signal-safe calls.
+ * An exec failure's errno goes up @errfd (close-on-exec, so a
+ * successful exec closes it with nothing written). */
+static _Noreturn void
+child(char *const argv[], const char *log, const struct st_proc_opts *opts, pid_t parent,
+      int errfd)
+{
+    static const int dfl[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+    sigset_t none;
+    int fd, e;
+
+    for (size_t i = 0; i < sizeof dfl / sizeof dfl[0]; i++)
+        signal(dfl[i], SIG_DFL);
+    if (opts && opts->new_session)
+        setsid();
+    /* Ended with strata, however it dies (SIGKILL included): the
+     * kernel sends SIGTERM when the parent goes.  A parent already
+     * gone before prctl() took effect is seen by getppid(). */
+    if (opts && opts->die_with_parent &&
+        (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
+        _exit(127);
+    if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, STDIN_FILENO) < 0 ||
+        (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0 ||
+        dup2(fd, STDOUT_FILENO) < 0 || dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+        goto fail;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execvp(argv[0], argv);
+fail:
+    e = errno;
+    if (write(errfd, &e, sizeof e) < 0) {
+        /* nothing more to say */
+    }
+    _exit(127);
+}
+
+int
+st_proc_test_crash_signal(void)
+{
+    const char *s = getenv("STRATA_TEST_CRASH_SIGNAL");
+
+    if (s && strcmp(s, "PIPE") == 0)
+        return SIGPIPE;
+    if (s && strcmp(s, "TERM") == 0)
+        return SIGTERM;
+    return SIGKILL;
 }
 
 bool
 st_proc_spawn(struct st_proc *proc, char *const argv[], const struct st_proc_opts *opts,
               struct st_error **errp)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
     const char *log = opts && opts->log_path ? opts->log_path : "/dev/null";
+    pid_t parent = getpid();
     sigset_t all, old;
+    int pipefd[2], e = 0;
+    ssize_t n;
     pid_t pid;
-    int r;
 
     proc->pid = -1;
     proc->status = 0;
     proc->kill_on_signal = opts && opts->kill_on_signal;
-
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log,
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawnattr_init(&attr);
-    /* The child starts with default signal handling and no mask. */
-    {
-        sigset_t none, dfl;
-
-        sigemptyset(&none);
-        sigemptyset(&dfl);
-        sigaddset(&dfl, SIGINT);
-        sigaddset(&dfl, SIGTERM);
-        sigaddset(&dfl, SIGHUP);
-        sigaddset(&dfl, SIGPIPE);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &dfl);
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        st_error_set_errno(errp, errno, ST_E_IO, "cannot run '%s': pipe", argv[0]);
+        return false;
     }
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                        (opts && opts->new_session ? POSIX_SPAWN_SETSID : 0));
-
-    /* Block signals so the handler never sees a child spawned but not
-     * yet registered. */
+    /* Block signals so the handler never sees a child forked but not
+     * yet registered (the child unblocks them before exec). */
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
-    r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
-    if (r == 0 && proc->kill_on_signal)
+    pid = fork();
+    if (pid == 0)
+        child(argv, log, opts, parent, pipefd[1]);
+    if (pid > 0 && proc->kill_on_signal)
         register_pid(pid);
     sigprocmask(SIG_SETMASK, &old, NULL);
-
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (r != 0) {
-        st_error_set_errno(errp, r, ST_E_IO, "cannot run '%s'", argv[0]);
+    close(pipefd[1]);
+    if (pid < 0) {
+        e = errno;
+        close(pipefd[0]);
+        st_error_set_errno(errp, e, ST_E_IO, "cannot run '%s': fork", argv[0]);
+        return false;
+    }
+    do
+        n = read(pipefd[0], &e, sizeof e);
+    while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    proc->pid = pid;
+    if (n == (ssize_t) sizeof e) {
+        /* exec failed: reap the child, report its errno */
+        st_proc_stop(proc, 0);
+        st_error_set_errno(errp, e, ST_E_IO, "cannot run '%s'", argv[0]);
         st_error_hint(errp, "is it installed? (scripts/install-deps installs what strata needs)");
         return false;
     }
-    proc->pid = pid;
     st_debug("started %s as pid %d", argv[0], (int) pid);
     return true;
 }

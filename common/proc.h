@@ -1,8 +1,10 @@
 /* common/proc.h: child processes with deadlines.  Children get
  * O_CLOEXEC hygiene, their output goes to a log file (a pipe left open
- * by a daemon would hang us: qmp-notes "Faults"), and any child marked
+ * by a daemon would hang us: qmp-notes "Faults"), any child marked
  * kill_on_signal is sent SIGTERM if strata itself dies of SIGINT,
- * SIGTERM or SIGHUP. */
+ * SIGTERM, SIGHUP or SIGPIPE, and one marked die_with_parent gets
+ * SIGTERM from the kernel when strata dies of anything (SIGKILL
+ * included). */
 #ifndef ST_COMMON_PROC_H
 #define ST_COMMON_PROC_H
 
@@ -21,12 +23,18 @@ struct st_proc {
 struct st_proc_opts {
     const char *log_path;   /* stdout+stderr appended here; NULL: /dev/null */
     bool new_session;       /* setsid(): not killed by the terminal's ^C */
-    bool kill_on_signal;    /* SIGTERM it when strata gets SIGINT/SIGTERM/SIGHUP */
+    bool kill_on_signal;    /* SIGTERM it when strata gets SIGINT/SIGTERM/SIGHUP/SIGPIPE */
+    bool die_with_parent;   /* PR_SET_PDEATHSIG: SIGTERM when strata dies, however */
 };
 
-/* Install the SIGINT/SIGTERM/SIGHUP handler that ends registered
- * children and then re-raises the signal.  Idempotent. */
+/* Install the SIGINT/SIGTERM/SIGHUP/SIGPIPE handler that ends
+ * registered children and then re-raises the signal.  Idempotent. */
 void st_proc_install_signal_handlers(void);
+
+/* The signal strata's test crash points die of: $STRATA_TEST_CRASH_SIGNAL
+ * (PIPE, TERM or KILL; default KILL), so that the tests see what each
+ * way of dying leaves behind. */
+int st_proc_test_crash_signal(void);
 
 /* Start argv[0] (searched in PATH).  Returns false if it cannot start. */
 bool st_proc_spawn(struct st_proc *proc, char *const argv[], const struct st_proc_opts *opts,

@@ -17,6 +17,7 @@
 #include "qmp/blockdev.h"
 #include "chain/chain.h"
 #include "chain/remote.h"
+#include "live/opdirs.h"
 #include "live/session.h"
 
 ST_LOG_INIT("live.session");
@@ -69,6 +70,9 @@ st_session_open(const char *run_root, const char *dom, struct st_error **errp)
     }
     if (!st_path_mkdir_p(run_root, 0700, errp))
         return NULL;
+    /* What a strata that died left: an orphan QSD would hold the
+     * images' write locks and fail this operation. */
+    st_opdirs_sweep(run_root, 5000);
     tmpl = st_path_join(run_root, "op-XXXXXX");
     if (!mkdtemp(tmpl)) {
         st_error_set_errno(errp, errno, ST_E_IO, "cannot create a run directory in '%s'",
@@ -76,7 +80,7 @@ st_session_open(const char *run_root, const char *dom, struct st_error **errp)
         st_error_set_path(errp, run_root);
         return NULL;
     }
-    if (!(qsd = st_qsd_start(tmpl, NULL, errp))) {
+    if (!st_opdir_claim(tmpl, errp) || !(qsd = st_qsd_start(tmpl, NULL, errp))) {
         st_path_remove_tree(tmpl, NULL);
         return NULL;
     }

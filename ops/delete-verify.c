@@ -9,9 +9,10 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "nbd/digest.h"
-#include "ops/delete-verify.h"
-#include "live/exporter.h"
 #include "store/view.h"
+#include "live/exporter.h"
+#include "ops/delete-verify.h"
+#include "ops/op-util.h"
 
 ST_LOG_INIT("ops.delete");
 
@@ -75,7 +76,7 @@ digest_snapshot(const struct st_store *store, const char *dom, struct st_exporte
 bool
 st_delete_digest_views(const struct st_store *store, const char *dom, const char *run_root,
                        const struct st_plan *plan, enum st_nbd_digest_alg alg,
-                       struct json_object *out, struct st_error **errp)
+                       const char *crash_point, struct json_object *out, struct st_error **errp)
 {
     CLEANUP_EXPORTER struct st_exporter *ex = NULL;
     CLEANUP_TREE struct st_tree *tree = NULL;
@@ -87,6 +88,7 @@ st_delete_digest_views(const struct st_store *store, const char *dom, const char
         return false;
     if (!digest_snapshot(store, dom, ex, plan, NULL, alg, out, errp))
         return false;
+    st_op_crash_point(crash_point);
     for (size_t t = 0; t < tree->n; t++) {
         const char *name = tree->nodes[t]->snap->name;
 

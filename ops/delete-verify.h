@@ -21,6 +21,8 @@
  * st_delete_digest_views:
  * @alg: the digest algorithm (st_delete_views_alg() of the "before"
  *   digests when a resumed delete takes the "after" ones)
+ * @crash_point: the test crash point (st_op_crash_point()) passed
+ *   after the first view's digest, while its QSD runs
  * @out: an object; gets "DEV@S": "ALG:HEX" per view
  *
  * Digest the views of @plan's disks as the metadata now names them
@@ -29,7 +31,8 @@
  */
 bool st_delete_digest_views(const struct st_store *store, const char *dom, const char *run_root,
                             const struct st_plan *plan, enum st_nbd_digest_alg alg,
-                            struct json_object *out, struct st_error **errp);
+                            const char *crash_point, struct json_object *out,
+                            struct st_error **errp);
 
 /* The algorithm of digests st_delete_digest_views() wrote into @views,
  * so that a delete resumed by another strata compares like with like:

@@ -859,6 +859,7 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
         if (!st_path_fsync_dir(path, errp))
             return false;
         st_debug("removed '%s'", path);
+        st_op_crash_point("delete-unlinking");
     }
     return true;
 }
@@ -915,7 +916,7 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
              * against the state before the first job. */
             json_object_object_add(detail, "verify-before", before);
             if (!st_delete_digest_views(store, dom, opts->run_root, plan, ST_NBD_DIGEST_DEFAULT,
-                                        before, errp))
+                                        "delete-digest-before", before, errp))
                 return false;
         }
         /* The mark: from here on S is being deleted. */
@@ -954,7 +955,8 @@ st_delete_execute(const struct st_store *store, const char *dom, const struct st
             CLEANUP_JSON struct json_object *after = json_object_new_object();
 
             if (!st_delete_digest_views(store, dom, opts->run_root, plan,
-                                        st_delete_views_alg(before), after, errp))
+                                        st_delete_views_alg(before), "delete-digest-after", after,
+                                        errp))
                 return false;
             if (!st_delete_compare_views(before, after, errp)) {
                 st_journal_set_phase(store, dom, journal, "verify-failed", NULL);

@@ -326,7 +326,7 @@ st_op_crash_point(const char *where)
 
     if (want && strcmp(want, where) == 0) {
         st_debug("STRATA_TEST_CRASH: dying at '%s'", where);
-        raise(SIGKILL);
+        raise(st_proc_test_crash_signal());
     }
 }
 

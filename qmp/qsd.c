@@ -254,7 +254,7 @@ test_kill_step(const char *step, uint64_t done, uint64_t total, void *opaque)
 
     if (crash && kill_point_matches(&qsd->test_crash_hits, crash, step, done, total)) {
         st_debug("STRATA_TEST_CRASH: dying after '%s'", step);
-        raise(SIGKILL);
+        raise(st_proc_test_crash_signal());
     }
     if (!want || pid <= 0 || !kill_point_matches(&qsd->test_kill_hits, want, step, done, total))
         return;
@@ -345,6 +345,10 @@ spawn(struct st_qsd *qsd, const struct st_qsd_opts *opts, const struct st_deadli
         .log_path = qsd->log_path,
         .new_session = qsd->long_running,
         .kill_on_signal = !qsd->long_running,
+        /* A transient QSD never outlives its strata (a kill -9 of
+         * strata left one holding the images' write locks, so that
+         * the re-run and recover both failed). */
+        .die_with_parent = !qsd->long_running,
     };
 
     st_strv_add(&argv, bin && *bin ? bin : STRATA_QSD_DEFAULT);

@@ -7,9 +7,11 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "common/cleanup.h"
@@ -98,6 +100,47 @@ test_stop_escalates_to_sigkill(void **state)
     st_test_rmtree(dir);
 }
 
+/* A die_with_parent child gets SIGTERM from the kernel when its parent
+ * dies, even of _exit() with no handler run (as of SIGKILL).  The test
+ * is the subreaper, so the orphan's end is reaped, and seen, here. */
+static void
+test_die_with_parent(void **state)
+{
+    struct st_deadline dl = st_deadline_in_ms(10000);
+    pid_t mid, grand = -1, r;
+    int fds[2], status = 0;
+
+    (void) state;
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    assert_int_equal(pipe(fds), 0);
+    if ((mid = fork()) == 0) {
+        char *const argv[] = { "sleep", "30", NULL };
+        struct st_proc p;
+
+        if (!st_proc_spawn(&p, argv, &(struct st_proc_opts){ .die_with_parent = true }, NULL) ||
+            write(fds[1], &p.pid, sizeof p.pid) != sizeof p.pid)
+            _exit(1);
+        _exit(0);
+    }
+    assert_true(mid > 0);
+    assert_int_equal(read(fds[0], &grand, sizeof grand), sizeof grand);
+    assert_int_equal(waitpid(mid, &status, 0), mid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    while ((r = waitpid(grand, &status, WNOHANG)) == 0 && !st_deadline_expired(&dl)) {
+        struct timespec ts = { 0, 1000000 };
+
+        nanosleep(&ts, NULL);
+    }
+    if (r == 0)
+        kill(grand, SIGKILL);
+    assert_int_equal(r, grand);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGTERM);
+    close(fds[0]);
+    close(fds[1]);
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static void
 test_wait_reports_exit_status(void **state)
 {
@@ -138,6 +181,7 @@ main(void)
         cmocka_unit_test(test_run_past_deadline_is_killed),
         cmocka_unit_test(test_stop_escalates_to_sigkill),
         cmocka_unit_test(test_wait_reports_exit_status),
+        cmocka_unit_test(test_die_with_parent),
         cmocka_unit_test(test_deadline_arithmetic),
     };
     return cmocka_run_group_tests_name("common/proc", tests, NULL, NULL);
