@@ -52,5 +52,24 @@ if grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' include/strata.h; th
     echo "layering: include/strata.h may include only <system> headers"
     bad=1
 fi
+# python/ (the extension module) is a client like any program: it
+# includes its own headers, <strata.h>, Python.h and system headers, and
+# nothing of the layers, not even config.h (tests/python/test_module.py
+# checks that it links only strata_* functions).
+for f in python/*.c python/*.h; do
+    [ -f "$f" ] || continue
+    while IFS= read -r inc; do
+        case $inc in
+        '"python/'*|'<'*) ;;
+        *) echo "layering: $f includes $inc (python/ may include only \"python/...\" and <...>)"; bad=1 ;;
+        esac
+        case $inc in
+        '<'*/*) top=${inc#<}; top=${top%%/*}
+                case " common xml qmp nbd chain store live ops lib cli include python " in
+                *" $top "*) echo "layering: $f includes $inc (strata's internals)"; bad=1 ;;
+                esac ;;
+        esac
+    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*\(["<][^">]*[">]\).*/\1/p' "$f")
+done
 [ $bad = 0 ] || fail "layering rule broken"
 echo "layering ok"
