@@ -22,17 +22,20 @@ dead_or_zombie() {
     ! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 # crash AT CMD...: run a strata command that dies at crash point AT,
-# then kill the transient QSD it left behind (a power cut ends both).
+# and make sure its transient QSD is gone too (as after a power cut; it
+# also goes by itself, PR_SET_PDEATHSIG, and may remove its pid file
+# while this looks).
 crash() {
-    local at=$1 rc=0 pidf
+    local at=$1 rc=0 pidf pid
     shift
     STRATA_TEST_CRASH=$at "${st[@]}" "$@" >/dev/null 2>&1 || rc=$?
     assert_eq "$rc" 137 "strata at crash point $at"
     for pidf in "$dir"/run/op-*/qsd.pid; do
-        [ -e "$pidf" ] || continue
-        kill -9 "$(cat "$pidf")"
+        pid=$(cat "$pidf" 2>/dev/null) || continue
+        [ -n "$pid" ] || continue
+        kill -9 "$pid" 2>/dev/null || true
         # Its parent is gone, so it may stay a zombie until init reaps it.
-        _wait_until 10 "QSD to die" dead_or_zombie "$(cat "$pidf")"
+        _wait_until 10 "QSD to die" dead_or_zombie "$pid"
         rm -rf "$(dirname "$pidf")"
     done
     [ -e "$dir/state/web/journal" ] || fail "no journal after a crash at $at"
