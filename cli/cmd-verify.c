@@ -209,15 +209,6 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
     return mismatch ? 2 : 0;
 }
 
-static const struct st_view *
-find_view(const struct st_views *vs, const char *dev)
-{
-    for (size_t i = 0; i < vs->n; i++)
-        if (strcmp(vs->v[i].dev, dev) == 0)
-            return &vs->v[i];
-    return NULL;
-}
-
 /* The diff of one disk into @j; *differ set when anything differs. */
 static bool
 diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
@@ -321,7 +312,7 @@ cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp)
     json_object_object_add(o, "disks", arr);
     cli_set_result(cli, o);
     for (size_t i = 0; i < newer.n; i++) {
-        const struct st_view *ov = find_view(&older, newer.v[i].dev);
+        const struct st_view *ov = st_views_find(&older, newer.v[i].dev);
         struct json_object *j;
 
         if (!ov)

@@ -99,16 +99,6 @@ strata_domain_digest(strata_domain *dom, const char *snapshot, const char *dev,
     return st_xasprintf("%s:%s", st_nbd_digest_alg_name(alg), d.hex);
 }
 
-/* The view of @dev in @vs, or NULL. */
-static const struct st_view *
-find_view(const struct st_views *vs, const char *dev)
-{
-    for (size_t i = 0; i < vs->n; i++)
-        if (strcmp(vs->v[i].dev, dev) == 0)
-            return &vs->v[i];
-    return NULL;
-}
-
 int
 strata_domain_diff(strata_domain *dom, const char *from, const char *to, const char *dev,
                    strata_extent **extents, const strata_read_params *params, unsigned flags)
@@ -137,7 +127,7 @@ strata_domain_diff(strata_domain *dom, const char *from, const char *to, const c
         !one_view(store, dom, to, dev, &newer, &err) ||
         !st_views_resolve(store, dom->name, from, newer.v[0].dev, &older, &err))
         return st_api_fail_int(err);
-    if (!(ov = find_view(&older, newer.v[0].dev))) {
+    if (!(ov = st_views_find(&older, newer.v[0].dev))) {
         st_error_set(&err, ST_E_CONFLICT, "snapshot '%s' of domain '%s' did not capture disk '%s'",
                      from, dom->name, newer.v[0].dev);
         return st_api_fail_int(err);

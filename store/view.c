@@ -172,6 +172,15 @@ st_views_resolve(const struct st_store *store, const char *dom, const char *snap
     return true;
 }
 
+const struct st_view *
+st_views_find(const struct st_views *vs, const char *dev)
+{
+    for (size_t i = 0; i < vs->n; i++)
+        if (strcmp(vs->v[i].dev, dev) == 0)
+            return &vs->v[i];
+    return NULL;
+}
+
 bool
 st_view_depth_between(const struct st_view *new, const struct st_view *old, unsigned *depth,
                       struct st_error **errp)

@@ -46,6 +46,9 @@ void st_views_clear(struct st_views *vs);
 bool st_views_resolve(const struct st_store *store, const char *dom, const char *snapshot,
                       const char *disk, struct st_views *out, struct st_error **errp);
 
+/* The view of disk @dev in @vs, or NULL; borrowed. */
+const struct st_view *st_views_find(const struct st_views *vs, const char *dev);
+
 /**
  * st_view_depth_between:
  * @new: the newer point of a disk
