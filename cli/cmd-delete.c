@@ -107,14 +107,17 @@ parse(struct cli *cli, int argc, char **argv, struct delete_args *a, struct st_e
         return cli_usage(cli, errp, "give a snapshot name or --current, not both");
     if (!a->snap && !a->current)
         return cli_usage(cli, errp, "missing snapshot name (or --current)");
-    if (a->metadata && (a->dry_run || a->no_stream || a->speed || a->verify || a->timeout_ms))
-        return cli_usage(cli, errp, "--metadata touches no file: --dry-run, --no-stream, --speed, --timeout and --verify do not apply");
+    if (a->metadata && (a->no_stream || a->speed || a->verify || a->timeout_ms))
+        return cli_usage(cli, errp, "--metadata touches no file: --no-stream, --speed, --timeout and --verify do not apply");
     return 0;
 }
 
 static enum st_plan_mode
 mode_of(const struct delete_args *a)
 {
+    if (a->metadata)
+        return a->children ? ST_PLAN_METADATA_CHILDREN
+             : a->children_only ? ST_PLAN_METADATA_CHILDREN_ONLY : ST_PLAN_METADATA;
     if (a->children)
         return ST_PLAN_CHILDREN;
     if (a->children_only)
@@ -221,12 +224,35 @@ finish(struct cli *cli, const struct st_plan *p)
     for (size_t i = 0; p->deletes && p->deletes[i]; i++)
         json_object_array_add(arr, json_object_new_string(p->deletes[i]));
     json_object_object_add(j, "deleted", arr);
+    arr = json_object_new_array();
+    for (size_t i = 0; i < p->nrenames; i++) {
+        struct json_object *r = json_object_new_object();
+
+        json_object_object_add(r, "disk", json_object_new_string(p->renames[i].disk));
+        json_object_object_add(r, "from", json_object_new_string(p->renames[i].from));
+        json_object_object_add(r, "to", json_object_new_string(p->renames[i].to));
+        json_object_array_add(arr, r);
+    }
+    json_object_object_add(j, "renamed", arr);
+    arr = json_object_new_array();
+    for (size_t i = 0; i < p->nunlinks; i++)
+        json_object_array_add(arr, json_object_new_string(p->unlinks[i].path));
+    json_object_object_add(j, "removed", arr);
     json_object_object_add(j, "plan", st_plan_to_json(p));
     cli_set_result(cli, j);
     if (p->mode == ST_PLAN_CHILDREN_ONLY)
         fprintf(cli->out, "Domain snapshot %s children deleted\n", p->snapshot);
     else
         fprintf(cli->out, "Domain snapshot %s deleted\n", p->snapshot);
+    /* A merge moves what a file held into another: say which file the
+     * metadata names now and which files are gone (a root deleted by a
+     * stream removes the disk's original base file). */
+    for (size_t i = 0; i < p->nrenames; i++)
+        fprintf(cli->out, "Disk %s: %s is named instead of %s\n", p->renames[i].disk,
+                p->renames[i].to, p->renames[i].from);
+    for (size_t i = 0; i < p->nunlinks; i++)
+        fprintf(cli->out, "Disk %s: removed %s%s\n", p->unlinks[i].disk, p->unlinks[i].path,
+                p->unlinks[i].discard ? " (only the deleted snapshots used it)" : "");
     return 0;
 }
 
@@ -267,7 +293,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
         return -1;
     /* Metadata alone is cmd-snapshot.c's, but not while a delete with
      * data is half done: its plan names these snapshots. */
-    if (a.metadata) {
+    if (a.metadata && !a.dry_run) {
         if (!st_journal_refuse_if_pending(store, a.dom, errp))
             return -1;
         return cmd_snapshot_delete(cli, argc, argv, errp);

@@ -4,7 +4,8 @@
 #   base <- o1 <- o2 <- o3     (s1 @base, s2 @o1, s3 @o2; o3 abandoned head)
 #       \-- r1 (active)        (reverted to s1)
 # --children-only on s2 drops s3 and discards o3 without copying (o2
-# stays: it is s2's overlay); --metadata on s1 touches no file;
+# stays: it is s2's overlay); --metadata on s1 touches no file (and
+# with --dry-run prints its plan);
 # --children on s2 then discards o2, but never a file the active chain
 # or a remaining snapshot needs; a --children delete spanning the
 # current branch discards nothing.
@@ -32,7 +33,8 @@ sums() { md5sum "$dir"/*.qcow2; }
 st --json snapshot-delete web s2 --children-only --dry-run >"$dir/plan.json"
 assert_json "$dir/plan.json" '.steps == [] and .bytes == 0 and .metadata.delete == ["s3"]'
 assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$dir/o3.qcow2\", \"discard\": true}]"
-assert_eq "$(st snapshot-delete web s2 --children-only)" "Domain snapshot s2 children deleted"
+assert_eq "$(st snapshot-delete web s2 --children-only)" "Domain snapshot s2 children deleted
+Disk vda: removed $dir/o3.qcow2 (only the deleted snapshots used it)"
 [ ! -e "$dir/o3.qcow2" ] || fail "o3 was not discarded"
 assert_eq "$(names web)" "s1 s2" "snapshots after --children-only"
 views web >"$dir/after"
@@ -41,6 +43,11 @@ same_views "$dir/before" "$dir/after"
 # --metadata: the snapshot goes, every file stays byte for byte.
 sums >"$dir/sums.before"
 redefine web s9 s2 0 "vda=$dir/o2.qcow2:$dir/o3-missing.qcow2"
+# --dry-run goes with --metadata too: the plan, and nothing changes.
+st --json snapshot-delete web s9 --metadata --dry-run >"$dir/mplan.json"
+assert_json "$dir/mplan.json" '.mode == "metadata" and .steps == [] and .unlink == [] and .metadata.delete == ["s9"]'
+assert_contains "$(st snapshot-delete web s9 --metadata --children --dry-run)" "metadata: remove snapshot s9"
+assert_eq "$(names web)" "s1 s2 s9" "snapshots after --metadata --dry-run"
 st snapshot-delete web s9 --metadata >/dev/null
 sums >"$dir/sums.after"
 cmp -s "$dir/sums.before" "$dir/sums.after" || fail "--metadata changed a file"

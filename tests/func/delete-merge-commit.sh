@@ -44,7 +44,9 @@ assert_contains "$text" "unlink: $dir/o2.qcow2"
 assert_eq "$(names web)" "s1 s2 s3" "snapshots after --dry-run"
 
 out=$(st snapshot-delete web s2)
-assert_eq "$out" "Domain snapshot s2 deleted"
+assert_eq "$out" "Domain snapshot s2 deleted
+Disk vda: $dir/o1.qcow2 is named instead of $dir/o2.qcow2
+Disk vda: removed $dir/o2.qcow2"
 views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 [ ! -e "$dir/o2.qcow2" ] || fail "o2 was not unlinked"
@@ -64,9 +66,11 @@ assert_contains "$(cat "$dir/err")" "domain 'web' has no snapshot named 'nosuch'
 rc=0; st snapshot-delete web s1 --children --children-only 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "--children with --children-only"
 assert_contains "$(cat "$dir/err")" "mutually exclusive"
-rc=0; st snapshot-delete web s1 --metadata --dry-run 2>"$dir/err" || rc=$?
-assert_eq "$rc" 1 "--metadata with --dry-run"
+rc=0; st snapshot-delete web s1 --metadata --verify 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "--metadata with --verify"
 assert_contains "$(cat "$dir/err")" "--metadata touches no file"
+# --metadata --dry-run is a plan like any other, and changes nothing.
+assert_contains "$(st snapshot-delete web s1 --metadata --dry-run)" "metadata: remove snapshot s1"
 views web >"$dir/after2"
 same_views "$dir/after" "$dir/after2"
 echo ok

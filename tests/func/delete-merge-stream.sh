@@ -5,7 +5,9 @@
 # (1 MiB copied, not 2 MiB), o1 goes, s1's overlay is renamed to o2, and
 # o2 then backs onto base (first cut short by --timeout, then finished by 'recover').
 # Then the root s1 goes too (o2 committed into
-# base, the cheaper way), leaving base <- o3 with every view unchanged.
+# base, the cheaper way), leaving base <- o3 with every view unchanged;
+# then s3, now the root, by a stream, which removes the base file and
+# says so.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -73,4 +75,17 @@ assert_eq "$(pit_of web s3 vda)" "$dir/base.qcow2" "s3's point in time"
 assert_eq "$(chain_len "$dir/o3.qcow2")" 2 "layers under o3"
 assert_eq "$(st snapshot-list web --roots --name | sed '/^$/d')" s3 "root"
 st chain check "$dir/o3.qcow2" >/dev/null
+
+# The root s3 by a stream (its layer o3 holds more than base): the
+# disk's original base file goes, and the result says so, in text and
+# in --json, not only in --dry-run.
+wr "$dir/o3.qcow2" 'write -P 0x66 0 8M'
+views web >"$dir/before3"
+st --json snapshot-delete web s3 --dry-run >"$dir/plan.json"
+assert_json "$dir/plan.json" '.steps[0].action == "stream"'
+st --json snapshot-delete web s3 >"$dir/res.json"
+assert_json "$dir/res.json" ".removed == [\"$dir/base.qcow2\"] and .deleted == [\"s3\"]"
+[ ! -e "$dir/base.qcow2" ] || fail "base was not removed"
+views web >"$dir/after3"
+same_views "$dir/before3" "$dir/after3"
 echo ok
