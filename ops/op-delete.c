@@ -123,9 +123,11 @@ step_done(const struct st_plan_step *s)
  * keeping its children: the session opens lower layers read-only, and
  * QSD 7.2 refuses a commit into a read-only base ("Block node is
  * read-only") and crashes finalizing an intermediate commit whose
- * overlay is read-only. */
+ * overlay is read-only.  @target: the job writes into it, so zero
+ * writes become unmaps (st_qmp_blockdev_reopen_target()), also when it
+ * is writable already. */
 static bool
-reopen_rw(struct st_qmp *qmp, const char *name, struct st_error **errp)
+reopen_rw(struct st_qmp *qmp, const char *name, bool target, struct st_error **errp)
 {
     CLEANUP_QMP_GRAPH struct st_qmp_graph *g = NULL;
     const struct st_qmp_node *n, *f;
@@ -136,14 +138,15 @@ reopen_rw(struct st_qmp *qmp, const char *name, struct st_error **errp)
         st_error_set(errp, ST_E_INTERNAL, "node '%s' is not in QSD", name);
         return false;
     }
-    if (!n->read_only)
+    if (!n->read_only && !target)
         return true;
     f = n->file ? st_qmp_graph_find(g, n->file) : NULL;
     if (!f || !f->filename) {
         st_error_set(errp, ST_E_INTERNAL, "node '%s' has no file node", name);
         return false;
     }
-    return st_qmp_blockdev_reopen_rw(qmp, n, f, errp);
+    return target ? st_qmp_blockdev_reopen_target(qmp, n, f, errp)
+                  : st_qmp_blockdev_reopen_rw(qmp, n, f, errp);
 }
 
 /* The format node whose live backing is @name (the overlay a commit
@@ -378,7 +381,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
             return r > 0;
     }
     if (s->kind == ST_PLAN_STREAM) {
-        if (!reopen_rw(qmp, top, errp))
+        if (!reopen_rw(qmp, top, true, errp))
             return false;
         /* The new backing is open already: it is below @top. */
         if (s->new_backing && !(below = node_of(sess, s->new_backing, errp)))
@@ -386,7 +389,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
         job.base_node = below;  /* NULL flattens */
         return st_qmp_job_run(qmp, &job, errp);
     }
-    if (!reopen_rw(qmp, base, errp) || !reopen_rw(qmp, top, errp))
+    if (!reopen_rw(qmp, base, true, errp) || !reopen_rw(qmp, top, false, errp))
         return false;
     if (strcmp(head, top) != 0) {
         if (!(over = overlay_of(qmp, top, errp))) {
@@ -394,7 +397,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
                 st_error_set(errp, ST_E_INTERNAL, "no overlay of '%s' in QSD", s->top);
             return false;
         }
-        if (!reopen_rw(qmp, over, errp))
+        if (!reopen_rw(qmp, over, false, errp))
             return false;
         job.top_node = top;
         rewritten[0] = over;
@@ -496,9 +499,9 @@ confirm_done(struct st_session *sess, const struct st_plan_step *s, struct st_er
         return false;
     if (s->kind == ST_PLAN_COMMIT && !(over = overlay_of(qmp, written, errp)) && errp && *errp)
         return false;
-    if (!reopen_rw(qmp, written, errp) || !st_qmp_blockdev_flush(qmp, written, errp))
+    if (!reopen_rw(qmp, written, false, errp) || !st_qmp_blockdev_flush(qmp, written, errp))
         return false;
-    return !over || (reopen_rw(qmp, over, errp) && st_qmp_blockdev_flush(qmp, over, errp));
+    return !over || (reopen_rw(qmp, over, false, errp) && st_qmp_blockdev_flush(qmp, over, errp));
 }
 
 static bool

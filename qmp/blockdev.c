@@ -75,7 +75,8 @@ add_file_node(struct st_qmp *qmp, struct json_object *opts, struct st_error **er
 /* The blockdev-reopen options of file node @f and its format node @n,
  * read-write, with @aio for the file node (NULL: QEMU's default). */
 static struct json_object *
-reopen_rw_args(const struct st_qmp_node *n, const struct st_qmp_node *f, const char *aio)
+reopen_rw_args(const struct st_qmp_node *n, const struct st_qmp_node *f, const char *aio,
+               bool unmap)
 {
     struct json_object *args = json_object_new_object();
     struct json_object *list = json_object_new_array();
@@ -87,6 +88,8 @@ reopen_rw_args(const struct st_qmp_node *n, const struct st_qmp_node *f, const c
     if (aio)
         json_object_object_add(o, "aio", json_object_new_string(aio));
     json_object_object_add(o, "read-only", json_object_new_boolean(0));
+    if (unmap)
+        json_object_object_add(o, "discard", json_object_new_string("unmap"));
     json_object_array_add(list, o);
     o = json_object_new_object();
     json_object_object_add(o, "driver", json_object_new_string(n->driver));
@@ -95,19 +98,23 @@ reopen_rw_args(const struct st_qmp_node *n, const struct st_qmp_node *f, const c
     if (strcmp(n->driver, "qcow2") == 0)
         json_object_object_add(o, "backing", n->backing ? json_object_new_string(n->backing) : NULL);
     json_object_object_add(o, "read-only", json_object_new_boolean(0));
+    if (unmap) {
+        json_object_object_add(o, "discard", json_object_new_string("unmap"));
+        json_object_object_add(o, "detect-zeroes", json_object_new_string("unmap"));
+    }
     json_object_array_add(list, o);
     json_object_object_add(args, "options", list);
     return args;
 }
 
-bool
-st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
-                          const struct st_qmp_node *f, struct st_error **errp)
+static bool
+reopen(struct st_qmp *qmp, const struct st_qmp_node *n, const struct st_qmp_node *f, bool unmap,
+       struct st_error **errp)
 {
     const char *first = io_uring_refused || strcmp(f->driver, "file") != 0 ? NULL : "io_uring";
     struct st_error *err = NULL;
 
-    if (st_qmp_run(qmp, "blockdev-reopen", reopen_rw_args(n, f, first), &err))
+    if (st_qmp_run(qmp, "blockdev-reopen", reopen_rw_args(n, f, first, unmap), &err))
         return true;
     /* Reopen must repeat the aio the node was opened with, which QSD
      * does not report: a node opened by another strata (or before
@@ -119,8 +126,22 @@ st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
     st_debug("blockdev-reopen of %s with aio=%s refused (%s): trying the other", f->name,
              first ? first : "default", err->msg);
     st_error_free(err);
-    return st_qmp_run(qmp, "blockdev-reopen", reopen_rw_args(n, f, first ? NULL : "io_uring"),
-                      errp);
+    return st_qmp_run(qmp, "blockdev-reopen",
+                      reopen_rw_args(n, f, first ? NULL : "io_uring", unmap), errp);
+}
+
+bool
+st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
+                          const struct st_qmp_node *f, struct st_error **errp)
+{
+    return reopen(qmp, n, f, false, errp);
+}
+
+bool
+st_qmp_blockdev_reopen_target(struct st_qmp *qmp, const struct st_qmp_node *n,
+                              const struct st_qmp_node *f, struct st_error **errp)
+{
+    return reopen(qmp, n, f, true, errp);
 }
 
 bool

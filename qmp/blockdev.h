@@ -99,6 +99,19 @@ bool st_qmp_blockdev_reopen_rw(struct st_qmp *qmp, const struct st_qmp_node *n,
                                const struct st_qmp_node *f, struct st_error **errp);
 
 /**
+ * st_qmp_blockdev_reopen_target:
+ *
+ * st_qmp_blockdev_reopen_rw() for the target of a block job, with
+ * "discard": "unmap" on both nodes and "detect-zeroes": "unmap" on @n:
+ * QEMU 7.2's block-commit and block-stream write a zero cluster of the
+ * source as data (32 MiB of zeros committed grew the base by 32 MiB,
+ * measured here); with these a zero write leaves the target sparse.
+ * A later reopen (st_qmp_blockdev_flush()) returns to the defaults.
+ */
+bool st_qmp_blockdev_reopen_target(struct st_qmp *qmp, const struct st_qmp_node *n,
+                                   const struct st_qmp_node *f, struct st_error **errp);
+
+/**
  * st_qmp_blockdev_flush:
  * @name: a format node
  *
