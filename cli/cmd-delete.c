@@ -216,7 +216,7 @@ step_progress(uint64_t done, uint64_t total, void *opaque)
 }
 
 static int
-finish(struct cli *cli, const struct st_plan *p)
+finish(struct cli *cli, const struct st_plan *p, const struct st_delete_stats *stats)
 {
     struct json_object *j = json_object_new_object();
     struct json_object *arr = json_object_new_array();
@@ -238,6 +238,11 @@ finish(struct cli *cli, const struct st_plan *p)
     for (size_t i = 0; i < p->nunlinks; i++)
         json_object_array_add(arr, json_object_new_string(p->unlinks[i].path));
     json_object_object_add(j, "removed", arr);
+    /* Copied: the plan's figure (exact for a commit, at most for a
+     * stream); data and zeroed: what the targets' tables gained. */
+    json_object_object_add(j, "bytes-copied", json_object_new_int64((int64_t) p->bytes));
+    json_object_object_add(j, "bytes-data", json_object_new_int64((int64_t) stats->data));
+    json_object_object_add(j, "bytes-zeroed", json_object_new_int64((int64_t) stats->zeroed));
     json_object_object_add(j, "plan", st_plan_to_json(p));
     cli_set_result(cli, j);
     if (p->mode == ST_PLAN_CHILDREN_ONLY)
@@ -253,6 +258,14 @@ finish(struct cli *cli, const struct st_plan *p)
     for (size_t i = 0; i < p->nunlinks; i++)
         fprintf(cli->out, "Disk %s: removed %s%s\n", p->unlinks[i].disk, p->unlinks[i].path,
                 p->unlinks[i].discard ? " (only the deleted snapshots used it)" : "");
+    if (p->nsteps) {
+        CLEANUP_FREE char *c = human(p->bytes);
+        CLEANUP_FREE char *d = human(stats->data);
+        CLEANUP_FREE char *z = human(stats->zeroed);
+
+        fprintf(cli->out, "Merged: %s%s copied; the targets gained %s of data and %s of zero "
+                "clusters\n", st_plan_bytes_upper_bound(p) ? "at most " : "", c, d, z);
+    }
     return 0;
 }
 
@@ -274,9 +287,10 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     CLEANUP_PLAN struct st_plan *plan = NULL;
     struct st_delete_request req = { 0 };
     struct bar bar = { .enabled = st_progress_wanted(cli->json) };
+    struct st_delete_stats stats = { 0 };
     struct st_delete_opts opts = {
         .run_root = cli->run_dir, .step_begin = step_begin, .step_end = step_end,
-        .progress = step_progress, .opaque = &bar,
+        .progress = step_progress, .opaque = &bar, .stats = &stats,
     };
     int r = parse(cli, argc, argv, &a, errp);
     bool ok;
@@ -314,5 +328,5 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
             st_error_prepend(errp, "snapshot '%s': ", plan->snapshot);
         return -1;
     }
-    return finish(cli, plan);
+    return finish(cli, plan, &stats);
 }

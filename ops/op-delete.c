@@ -173,6 +173,18 @@ node_of(struct st_session *sess, const char *path, struct st_error **errp)
     return node;
 }
 
+/* The data and zero bytes of @path's own layer (0 when unreadable, or
+ * for a raw file). */
+static void
+target_usage(const char *path, uint64_t *data, uint64_t *zero)
+{
+    struct st_chain_opts copts = { .max_depth = 1 };
+    CLEANUP_CHAIN struct st_chain *chain = st_chain_load(path, &copts, NULL);
+
+    *data = chain && chain->layers[0].has_alloc ? chain->layers[0].allocated_bytes : 0;
+    *zero = chain && chain->layers[0].has_alloc ? chain->layers[0].zero_bytes : 0;
+}
+
 /* Progress goes to the caller; the crash point lets tests kill strata
  * while a job runs. */
 static void
@@ -542,6 +554,10 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
                 return false;
             }
         } else {
+            const char *target = s->kind == ST_PLAN_COMMIT ? s->base : s->top;
+            uint64_t data0, zero0, data1, zero1;
+
+            target_usage(target, &data0, &zero0);
             if (opts->step_begin)
                 opts->step_begin(s, i, plan->nsteps, opts->opaque);
             if (!run_step(sess, s, i, opts, &sj, errp)) {
@@ -556,6 +572,11 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
             }
             if (opts->step_end)
                 opts->step_end(s, opts->opaque);
+            target_usage(target, &data1, &zero1);
+            if (opts->stats) {
+                opts->stats->data += data1 > data0 ? data1 - data0 : 0;
+                opts->stats->zeroed += zero1 > zero0 ? zero1 - zero0 : 0;
+            }
             st_op_crash_point("delete-job-done");
         }
         if (!set_done_steps(store, dom, journal, i + 1, errp))

@@ -29,6 +29,15 @@
 #include "ops/plan.h"
 #include "store/store.h"
 
+/* What the merges of one st_delete_execute() left in their targets,
+ * from the targets' qcow2 tables before and after each job: bytes that
+ * became data clusters, and bytes that became zero clusters (written
+ * zeros kept sparse, ops/op-delete.c's reopen with detect-zeroes). */
+struct st_delete_stats {
+    uint64_t data;
+    uint64_t zeroed;
+};
+
 struct st_delete_opts {
     const char *run_root;           /* --run-dir */
     int64_t speed;                  /* job rate limit, bytes/s; 0: none */
@@ -40,6 +49,7 @@ struct st_delete_opts {
     st_qmp_progress_fn progress;
     void *opaque;
     const volatile sig_atomic_t *abort_flag;   /* non-zero: cancel the running job; or NULL */
+    struct st_delete_stats *stats;  /* out (added to), or NULL */
 };
 
 struct st_delete_request {

@@ -5,8 +5,9 @@
 # committed grew the base by 32 MiB); strata reopens the merge target
 # with detect-zeroes=unmap and discard=unmap, so after a commit, a
 # stream and a live active commit of layers holding written zeros the
-# target's allocation grows by the data only, and every view reads as
-# before.
+# target's allocation grows by the data only, every view reads as
+# before, and the result says how much was copied, and how much of it
+# became data and zero clusters (text and --json).
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 source "$srcdir/tests/live-functions.sh"
@@ -36,8 +37,11 @@ wr "$(active_of web vda)" 'write -P 0x22 40M 1M'
 assert_eq "$(alloc "$(active_of web vda)")" $((33 * MiB)) "zeros written as data (the test's premise)"
 st snapshot-create-as web s2 >/dev/null
 views web >"$dir/before"
-st snapshot-delete web s1 --no-stream >/dev/null
+st --json snapshot-delete web s1 --no-stream >"$dir/res.json"
 assert_eq "$(alloc "$dir/vda.qcow2")" $((2 * MiB)) "the base after committing zeros and 1 MiB"
+# The result says what went where: 33 MiB copied, 1 MiB of it data,
+# 32 MiB kept as zero clusters.
+assert_json "$dir/res.json" ".\"bytes-copied\" == $((33 * MiB)) and .\"bytes-data\" == $MiB and .\"bytes-zeroed\" == $((32 * MiB))"
 views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 
@@ -55,8 +59,9 @@ wr "$top" 'write -P 0x22 16M 16M'
 st snapshot-create-as web s2 >/dev/null
 views web >"$dir/before"
 assert_json <(st --json snapshot-delete web s1 --dry-run) '.steps[0].action == "stream"'
-st snapshot-delete web s1 >/dev/null
+out=$(st snapshot-delete web s1)
 assert_eq "$(alloc "$top")" $((17 * MiB)) "the layer above after streaming zeros and 1 MiB into it"
+assert_contains "$out" "Merged: at most 9437184 bytes (9.0 MiB) copied; the targets gained 1048576 bytes (1.0 MiB) of data and 8388608 bytes (8.0 MiB) of zero clusters"
 views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 

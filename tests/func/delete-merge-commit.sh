@@ -46,7 +46,8 @@ assert_eq "$(names web)" "s1 s2 s3" "snapshots after --dry-run"
 out=$(st snapshot-delete web s2)
 assert_eq "$out" "Domain snapshot s2 deleted
 Disk vda: $dir/o1.qcow2 is named instead of $dir/o2.qcow2
-Disk vda: removed $dir/o2.qcow2"
+Disk vda: removed $dir/o2.qcow2
+Merged: 262144 bytes (256.0 KiB) copied; the targets gained 0 bytes of data and 0 bytes of zero clusters"
 views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 [ ! -e "$dir/o2.qcow2" ] || fail "o2 was not unlinked"
