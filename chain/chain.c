@@ -59,6 +59,37 @@ st_fault_code_name(enum st_fault_code code)
 static void add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code code,
                       const char *fmt, ...) ST_PRINTF(4, 5);
 
+/* A moved chain's usual state: the backing string names the old
+ * directory, the file itself sits beside the overlay.  When a file of
+ * that name is there, reads as @format and has the overlay's virtual
+ * size, say so in @f's hint, with the command that points the overlay
+ * at it (only a hint: whether it is the file meant is the user's call;
+ * 'strata chain rebase', which would check the file's own chain, is not
+ * built yet). */
+static void
+hint_candidate(struct st_fault *f, const char *missing, const struct st_layer *overlay,
+               const char *format)
+{
+    CLEANUP_FREE char *dir = st_path_dirname(overlay->abs_path);
+    CLEANUP_FREE char *base = st_path_basename(missing);
+    CLEANUP_FREE char *cand = st_path_join(dir, base);
+    struct st_chain_opts copts = { .format = format, .skip_allocation = true, .max_depth = 1 };
+    CLEANUP_CHAIN struct st_chain *c = NULL;
+
+    if (strcmp(cand, missing) == 0 || !st_path_exists(cand) ||
+        !(c = st_chain_load(cand, &copts, NULL)) || !c->layers[0].has_header ||
+        !overlay->has_header || c->layers[0].virtual_size != overlay->virtual_size)
+        return;
+    /* Its own header must be sound; what lies below it is not walked. */
+    for (size_t i = 0; i < c->layers[0].n_faults; i++)
+        if (c->layers[0].faults[i].code != ST_FAULT_TOO_DEEP)
+            return;
+    f->hint = st_xasprintf("'%s' beside the overlay has that name, format (%s) and size; if it "
+                           "is the file meant, 'qemu-img rebase -u -F %s -b %s %s' points the "
+                           "overlay at it", cand, format ? format : "qcow2",
+                           format ? format : "qcow2", base, overlay->abs_path);
+}
+
 static void
 add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code code,
           const char *fmt, ...)
@@ -69,6 +100,7 @@ add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fault_code cod
     layer->faults = st_xreallocarray(layer->faults, layer->n_faults + 1, sizeof(*layer->faults));
     f = &layer->faults[layer->n_faults++];
     f->code = code;
+    f->hint = NULL;
     va_start(ap, fmt);
     f->message = st_xvasprintf(fmt, ap);
     va_end(ap);
@@ -135,8 +167,10 @@ static void
 layer_clear(struct st_layer *l)
 {
     /* Its strings are the chain's (st_chain_free()). */
-    for (size_t i = 0; i < l->n_faults; i++)
+    for (size_t i = 0; i < l->n_faults; i++) {
         free(l->faults[i].message);
+        free(l->faults[i].hint);
+    }
     free(l->faults);
 }
 
@@ -601,9 +635,11 @@ st_chain_load(const char *path, const struct st_chain_opts *opts, struct st_erro
         /* new_layer() moved the array. */
         prev = is_top ? NULL : &chain->layers[chain->n_layers - 2];
         if (fd < 0) {
-            if (errno == ENOENT)
+            if (errno == ENOENT) {
                 add_fault(chain, l, ST_FAULT_MISSING, "backing file '%s' of '%s' does not exist",
                           l->path, prev->path);
+                hint_candidate(&l->faults[l->n_faults - 1], l->path, prev, format);
+            }
             else
                 add_fault(chain, l, ST_FAULT_UNREADABLE, "cannot open backing file '%s' of '%s': %s",
                           l->path, prev->path, strerror(errno));

@@ -46,6 +46,7 @@ const char *st_fault_code_name(enum st_fault_code code);
 struct st_fault {
     enum st_fault_code code;
     char *message;              /* owned; names the file(s) concerned */
+    char *hint;                 /* owned; what to do, or NULL */
 };
 
 /* The strings of a layer (not its fault messages) belong to the chain:

@@ -62,6 +62,8 @@ layer_write(struct st_jw *w, const struct st_layer *l, const char *snapshot)
         st_jw_object(w, NULL);
         st_jw_string(w, "code", st_fault_code_name(l->faults[i].code));
         st_jw_string(w, "message", l->faults[i].message);
+        if (l->faults[i].hint)
+            st_jw_string(w, "hint", l->faults[i].hint);
         st_jw_end(w);
     }
     st_jw_end(w);
@@ -112,9 +114,12 @@ cli_chain_render_text(FILE *out, const struct st_chain *chain, const struct cli_
             fprintf(out, "      backing: '%s' (%s) -> %s\n", l->backing,
                     l->backing_format ? l->backing_format : "format not recorded",
                     l->backing_resolved ? l->backing_resolved : "not resolved");
-        for (size_t j = 0; j < l->n_faults; j++)
+        for (size_t j = 0; j < l->n_faults; j++) {
             fprintf(out, "      fault: %s: %s\n", st_fault_code_name(l->faults[j].code),
                     l->faults[j].message);
+            if (l->faults[j].hint)
+                fprintf(out, "      hint: %s\n", l->faults[j].hint);
+        }
     }
 }
 
@@ -195,11 +200,15 @@ cli_chain_render_check(FILE *out, const struct st_chain *chain)
                 chain->n_layers == 1 ? "" : "s");
         return;
     }
-    for (size_t i = 0; i < chain->n_layers; i++)
-        for (size_t j = 0; j < chain->layers[i].n_faults; j++)
+    for (size_t i = 0; i < chain->n_layers; i++) {
+        for (size_t j = 0; j < chain->layers[i].n_faults; j++) {
             fprintf(out, "%s: %s: %s\n", chain->layers[i].path,
                     st_fault_code_name(chain->layers[i].faults[j].code),
                     chain->layers[i].faults[j].message);
+            if (chain->layers[i].faults[j].hint)
+                fprintf(out, "  hint: %s\n", chain->layers[i].faults[j].hint);
+        }
+    }
 }
 
 /* argv[0] is "show" or "check". */
