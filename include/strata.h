@@ -391,6 +391,11 @@ size_t strata_chain_num_faults(const strata_chain *chain);
  * range.  Both belong to the chain. */
 const char *strata_chain_get_fault(const strata_chain *chain, size_t i, size_t j,
                                    const char **code);
+/* What to do about fault @j of layer @i (strata chain show's "hint:"
+ * line, e.g. the file beside a moved overlay), or NULL when there is no
+ * hint (last error untouched) or no such fault (STRATA_ERR_INVALID_ARG).
+ * Belongs to the chain. */
+const char *strata_chain_get_fault_hint(const strata_chain *chain, size_t i, size_t j);
 void strata_chain_free(strata_chain *chain);
 
 /* ---- live domains and NBD exports ------------------------------------ */

@@ -148,6 +148,16 @@ strata_chain_get_fault(const strata_chain *chain, size_t i, size_t j, const char
     return l->faults[j].message;
 }
 
+const char *
+strata_chain_get_fault_hint(const strata_chain *chain, size_t i, size_t j)
+{
+    if (!check_chain(__func__, chain))
+        return NULL;
+    if (i >= chain->chain->n_layers || j >= chain->chain->layers[i].n_faults)
+        return st_api_invalid(__func__, "fault %zu of layer %zu does not exist", j, i);
+    return chain->chain->layers[i].faults[j].hint;
+}
+
 void
 strata_chain_free(strata_chain *chain)
 {

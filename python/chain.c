@@ -46,7 +46,7 @@ layer_faults(const strata_chain *chain, size_t i, size_t n)
     for (size_t j = 0; j < n; j++) {
         const char *code = NULL;
         const char *message = strata_chain_get_fault(chain, i, j, &code);
-        PyObject *f = stpy_fault_new(code, message);
+        PyObject *f = stpy_fault_new(code, message, strata_chain_get_fault_hint(chain, i, j));
 
         if (!f)
             return NULL;
@@ -119,7 +119,8 @@ chain_get_fault(PyObject *self, PyObject *args, PyObject *kwargs)
         return NULL;
     if (i < 0 || j < 0 || !(message = strata_chain_get_fault(c->chain, (size_t) i, (size_t) j, &code)))
         return stpy_raise_invalid("get_fault: no fault %zd of layer %zd", j, i);
-    return stpy_fault_new(code, message);
+    return stpy_fault_new(code, message, strata_chain_get_fault_hint(c->chain, (size_t) i,
+                                                                     (size_t) j));
 }
 
 static PyObject *
@@ -169,7 +170,7 @@ static PyMethodDef chain_methods[] = {
     STPY_METHOD("num_faults", chain_num_faults,
                 "num_faults()\n--\n\nAll faults of all layers (0: strata chain check finds none)."),
     STPY_METHOD("get_fault", chain_get_fault,
-                "get_fault(i, j)\n--\n\nFault `j` of layer `i` as Fault(code, message); InvalidArgError\n"
+                "get_fault(i, j)\n--\n\nFault `j` of layer `i` as Fault(code, message, hint); InvalidArgError\n"
                 "when out of range.  Layer.faults holds the same."),
     { NULL, NULL, 0, NULL },
 };

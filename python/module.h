@@ -189,7 +189,7 @@ int stpy_records_init(PyObject *module);
 PyObject *stpy_disk_new(const strata_disk *d);
 PyObject *stpy_export_new(const strata_export *e);
 PyObject *stpy_extent_new(const strata_extent *e);
-PyObject *stpy_fault_new(const char *code, const char *message);
+PyObject *stpy_fault_new(const char *code, const char *message, const char *hint);
 /* A Layer of @l with @faults (a tuple, borrowed). */
 PyObject *stpy_layer_new(const strata_layer *l, PyObject *faults);
 PyObject *stpy_plan_new(const strata_plan *plan);

@@ -44,9 +44,10 @@ static PyStructSequence_Desc layer_desc = {
 static PyStructSequence_Field fault_fields[] = {
     { "code", "The stable fault name ('missing', 'loop'..., strata-chain(1))." },
     { "message", "What is wrong, naming the file." },
+    { "hint", "What to do about it (e.g. the file beside a moved overlay), or None." },
     { NULL, NULL },
 };
-static PyStructSequence_Desc fault_desc = { "strata.Fault", "A fault of a chain layer.", fault_fields, 2 };
+static PyStructSequence_Desc fault_desc = { "strata.Fault", "A fault of a chain layer.", fault_fields, 3 };
 
 static PyStructSequence_Field plan_step_fields[] = {
     { "kind", "'commit' (top's data into base) or 'stream' (base's data up into top)." },
@@ -173,11 +174,11 @@ stpy_extent_new(const strata_extent *e)
 }
 
 PyObject *
-stpy_fault_new(const char *code, const char *message)
+stpy_fault_new(const char *code, const char *message, const char *hint)
 {
-    PyObject *v[] = { stpy_str_or_none(code), stpy_str_or_none(message) };
+    PyObject *v[] = { stpy_str_or_none(code), stpy_str_or_none(message), stpy_str_or_none(hint) };
 
-    return record(stpy_fault_type, v, 2);
+    return record(stpy_fault_type, v, 3);
 }
 
 PyObject *

@@ -67,6 +67,7 @@ class Disk(NamedTuple):
 class Fault(NamedTuple):
     code: str
     message: str
+    hint: Optional[str]
 
 class Layer(NamedTuple):
     path: str

@@ -287,11 +287,14 @@ main(int argc, char **argv)
     expect(__LINE__, "chain_num_faults(NULL)", strata_chain_num_faults(NULL) == 0,
            STRATA_ERR_INVALID_ARG);
     INVALID_PTR(strata_chain_get_fault(NULL, 0, 0, &code));
+    INVALID_PTR(strata_chain_get_fault_hint(NULL, 0, 0));
+    INVALID_PTR(strata_chain_get_fault_hint(foreign, 0, 0));
     {
         strata_chain *chain = strata_chain_open_disk(dom, NULL, 0);
 
         expect(__LINE__, "a chain", chain != NULL, STRATA_OK);
         INVALID_PTR(strata_chain_get_fault(chain, 0, 0, &code));
+        INVALID_PTR(strata_chain_get_fault_hint(chain, 0, 0));
         INVALID_PTR(strata_chain_get_layer(chain, 99));
         strata_chain_free(chain);
     }

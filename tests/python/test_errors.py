@@ -164,6 +164,15 @@ def test_chain(tmp, conn):
     faulty = [i for i, layer in enumerate(chain) if layer.faults]
     assert len(faulty) == 1 and chain[faulty[0]].faults[0].code == "missing"
     assert chain.get_fault(faulty[0], 0) == chain[faulty[0]].faults[0]
+    assert chain[faulty[0]].faults[0].hint is None      # nothing named gone.qcow2 beside it
+    # A file of that name beside the overlay, of its format and size:
+    # the fault says so (chain show's "hint:").
+    os.mkdir(os.path.join(tmp, "moved"))
+    run(QEMU_IMG, "create", "-q", "-f", "qcow2", "-u", "-b", os.path.join(tmp, "old", "base.qcow2"),
+        "-F", "qcow2", os.path.join(tmp, "moved", "top.qcow2"), "8M")
+    run(QEMU_IMG, "create", "-q", "-f", "qcow2", os.path.join(tmp, "moved", "base.qcow2"), "8M")
+    fault = strata.chain_open_file(os.path.join(tmp, "moved", "top.qcow2"))[1].faults[0]
+    assert fault.code == "missing" and os.path.join(tmp, "moved", "base.qcow2") in fault.hint
 
 
 def test_io(tmp, conn):
