@@ -4,6 +4,7 @@
  * 9.0 (see /work/shared/virsh-samples.txt). */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -312,6 +313,35 @@ print_tree(FILE *fp, const struct st_tree_node *n, const bool *in, bool root, bo
         *len -= 2;
 }
 
+/* The order rows are printed in: by name as virsh sorts them, or with
+ * --topological every parent before its children (libvirt's order is a
+ * depth-first walk too; siblings come here by name, as the tree keeps
+ * them, where libvirt's depend on the order it loaded its files).
+ * @order gets tree->n node indices (owned). */
+static size_t *
+list_order(const struct st_tree *tree, bool topological)
+{
+    size_t *order = st_xmalloc((tree->n + 1) * sizeof *order);
+    size_t k = 0;
+
+    if (!topological) {
+        for (size_t i = 0; i < tree->n; i++)
+            order[i] = i;
+        return order;
+    }
+    for (size_t r = 0; r < tree->nroots; r++) {
+        CLEANUP_FREE struct st_tree_node **desc = NULL;
+        size_t ndesc;
+
+        order[k++] = tree->roots[r]->index;
+        st_tree_descendants(tree->roots[r], &desc, &ndesc);
+        for (size_t i = 0; i < ndesc; i++)
+            order[k++] = desc[i]->index;
+    }
+    assert(k == tree->n);      /* a loop is refused when the tree is loaded */
+    return order;
+}
+
 int
 cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -322,6 +352,7 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
     struct snap_args a = { 0 };
     CLEANUP_CTX struct ctx c = { .lock = -1 };
     CLEANUP_FREE bool *in = NULL;
+    CLEANUP_FREE size_t *order = NULL;
     CLEANUP_FREE struct st_tree_node **cand = NULL;
     struct st_tree_node *from = NULL;
     size_t ncand = 0;
@@ -387,6 +418,7 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
         if (matches(&a, cand[i]))
             in[cand[i]->index] = true;
 
+    order = list_order(c.tree, a.on[O_TOPOLOGICAL]);
     arr = json_object_new_array();
     if (a.on[O_TREE]) {
         CLEANUP_FREE char *indent = NULL;
@@ -400,20 +432,20 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
         }
         fputc('\n', cli->out);
     } else if (a.on[O_NAME]) {
-        for (size_t i = 0; i < c.tree->n; i++)
-            if (in[i])
-                fprintf(cli->out, "%s\n", c.tree->nodes[i]->snap->name);
+        for (size_t k = 0; k < c.tree->n; k++)
+            if (in[order[k]])
+                fprintf(cli->out, "%s\n", c.tree->nodes[order[k]]->snap->name);
         fputc('\n', cli->out);
     } else {
         struct cli_table *t = a.on[O_PARENT]
             ? cli_table_new(4, "Name", "Creation Time", "State", "Parent")
             : cli_table_new(3, "Name", "Creation Time", "State");
 
-        for (size_t i = 0; i < c.tree->n; i++) {
-            struct st_tree_node *n = c.tree->nodes[i];
+        for (size_t k = 0; k < c.tree->n; k++) {
+            struct st_tree_node *n = c.tree->nodes[order[k]];
             CLEANUP_FREE char *time = NULL;
 
-            if (!in[i])
+            if (!in[order[k]])
                 continue;
             time = format_time(n->snap);
             if (a.on[O_PARENT])
@@ -429,9 +461,9 @@ cmd_snapshot_list(struct cli *cli, int argc, char **argv, struct st_error **errp
     if (cli->json) {
         struct json_object *j = json_object_new_object();
 
-        for (size_t i = 0; i < c.tree->n; i++)
-            if (in[i])
-                json_object_array_add(arr, snap_json(c.tree->nodes[i]));
+        for (size_t k = 0; k < c.tree->n; k++)
+            if (in[order[k]])
+                json_object_array_add(arr, snap_json(c.tree->nodes[order[k]]));
         json_object_object_add(j, "domain", json_object_new_string(c.dom->name));
         json_object_object_add(j, "snapshots", arr);
         cli_set_result(cli, j);

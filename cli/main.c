@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,9 @@ main(int argc, char **argv)
     int status;
     int c;
 
+    /* The character set only: tables pad names by display width under
+     * a UTF-8 locale, as virsh does; numbers and messages stay in C. */
+    setlocale(LC_CTYPE, "");
     st_log_init_from_env();
     st_proc_install_signal_handlers();
 

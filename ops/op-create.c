@@ -185,6 +185,20 @@ disk_mode(const struct op *op, const struct st_domain_disk *d,
         st_error_hint(errp, "strata makes external disk-only snapshots: use snapshot='external' or 'no'");
         return false;
     }
+    /* The overlay is created with blockdev-create on a regular file;
+     * a device node given there would be replaced by one. */
+    if (*mode == ST_SNAPSHOT_MODE_EXTERNAL && *reqd && (*reqd)->type &&
+        strcmp((*reqd)->type, "file") != 0) {
+        st_error_set(errp, ST_E_USAGE,
+                     "disk '%s': the overlay '%s' is a %s device (type='%s'): strata creates overlays as regular files only",
+                     d->target, (*reqd)->source ? (*reqd)->source : "(none given)", (*reqd)->type,
+                     (*reqd)->type);
+        if ((*reqd)->source)
+            st_error_set_path(errp, (*reqd)->source);
+        st_error_hint(errp, "name a file instead: <disk name='%s' type='file'><source file='/PATH'/></disk>, or --diskspec %s,file=PATH",
+                      d->target, d->target);
+        return false;
+    }
     if (*reqd && (*reqd)->format && strcmp((*reqd)->format, "qcow2") != 0) {
         st_error_set(errp, ST_E_USAGE, "disk '%s': overlay driver '%s' is not supported (only qcow2)",
                      d->target, (*reqd)->format);

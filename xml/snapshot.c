@@ -39,6 +39,7 @@ free_disk(struct st_snapshot_disk *d)
     free(d->type);
     free(d->source);
     free(d->format);
+    free(d->unknown);
 }
 
 void
@@ -54,6 +55,7 @@ st_snapshot_free(struct st_snapshot *snap)
         free_disk(&snap->disks[i]);
     free(snap->disks);
     free(snap->unknown);
+    free(snap->disks_unknown);
     xmlFreeDoc(snap->doc);
     free(snap);
 }
@@ -89,9 +91,27 @@ check_absolute(struct parse *p, const xmlNode *node, const char *path,
     return true;
 }
 
+/* SPEC §8: an unknown element is refused on create and kept on
+ * redefine (and in the store's files, which redefine wrote). */
+static bool
+keep_unknown(struct parse *p, xmlNode *c, xmlNode ***arr, size_t *n, const char *where,
+             struct st_error **errp)
+{
+    if (!(p->flags & (ST_SNAPSHOT_PARSE_REDEFINE | ST_SNAPSHOT_PARSE_INTERNAL))) {
+        st_xml_error(errp, p->what, c, "unknown element <%s> in %s", (const char *) c->name,
+                     where);
+        return false;
+    }
+    *arr = st_xreallocarray(*arr, *n + 1, sizeof **arr);
+    (*arr)[(*n)++] = c;
+    return true;
+}
+
 static bool
 parse_disk(struct parse *p, xmlNode *node, struct st_snapshot_disk *d, struct st_error **errp)
 {
+    CLEANUP_FREE char *where = NULL;
+
     if (!(d->name = st_xml_prop(node, "name")) || !*d->name) {
         st_xml_error(errp, p->what, node, "<disk> has no name");
         return false;
@@ -99,27 +119,39 @@ parse_disk(struct parse *p, xmlNode *node, struct st_snapshot_disk *d, struct st
     if (!parse_mode(p, node, &d->snapshot, errp))
         return false;
     d->type = st_xml_prop(node, "type");
+    /* The schema also allows type='network' (an NBD, RBD, iSCSI...
+     * overlay); strata's chains are local files and block devices, and
+     * keeping such a disk without being able to follow it would only
+     * fail later, in a revert or a delete. */
     if (d->type && strcmp(d->type, "file") != 0 && strcmp(d->type, "block") != 0) {
-        st_xml_error(errp, p->what, node, "disk '%s': unsupported type '%s'", d->name, d->type);
+        st_xml_error(errp, p->what, node, "disk '%s': type '%s' is not supported", d->name,
+                     d->type);
+        st_error_hint(errp, "strata keeps overlays in local files: use type='file' with <source file='/PATH'/>");
         return false;
     }
+    where = st_xasprintf("disk '%s'", d->name);
     for (xmlNode *c = node->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (st_xml_is(c, "source")) {
             const char *attr = d->type && strcmp(d->type, "block") == 0 ? "dev" : "file";
 
-            free(d->source);
+            if (d->source_node) {
+                st_xml_error(errp, p->what, c, "disk '%s' has two <source> elements", d->name);
+                return false;
+            }
+            d->source_node = c;
             d->source = st_xml_prop(c, attr);
             if (!check_absolute(p, c, d->source, errp))
                 return false;
         } else if (st_xml_is(c, "driver")) {
-            free(d->format);
+            if (d->driver_node) {
+                st_xml_error(errp, p->what, c, "disk '%s' has two <driver> elements", d->name);
+                return false;
+            }
+            d->driver_node = c;
             d->format = st_xml_prop(c, "type");
-            d->driver_extra = st_xml_child(c, "metadata_cache");
-        } else {
-            st_xml_error(errp, p->what, c, "disk '%s': unknown element <%s>", d->name,
-                         (const char *) c->name);
+        } else if (!keep_unknown(p, c, &d->unknown, &d->nunknown, where, errp)) {
             return false;
         }
     }
@@ -137,9 +169,10 @@ parse_disks(struct parse *p, xmlNode *node, struct st_error **errp)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (!st_xml_is(c, "disk")) {
-            st_xml_error(errp, p->what, c, "unknown element <%s> in <disks>",
-                         (const char *) c->name);
-            return false;
+            if (!keep_unknown(p, c, &snap->disks_unknown, &snap->ndisks_unknown, "<disks>",
+                              errp))
+                return false;
+            continue;
         }
         if (!parse_disk(p, c, &d, errp)) {
             free_disk(&d);
@@ -203,15 +236,21 @@ parse_active(struct parse *p, xmlNode *node, struct st_error **errp)
 {
     CLEANUP_FREE char *s = st_xml_text(node);
 
-    if (!(p->flags & ST_SNAPSHOT_PARSE_INTERNAL)) {
-        st_xml_error(errp, p->what, node, "<active> is only allowed in the store's files");
-        return false;
-    }
+    /* The schema's values; anything else is no file libvirt wrote. */
     if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0) {
         st_xml_error(errp, p->what, node, "<active> must be 0 or 1, not '%s'", s);
         return false;
     }
-    p->snap->current = s[0] == '1';
+    /* Only the store's own files say which snapshot is current this
+     * way.  Elsewhere (libvirt's internal snapshot files) it is kept
+     * aside for an importer, as libvirt's public parser ignores it:
+     * --redefine --current decides, not the file. */
+    if (p->flags & ST_SNAPSHOT_PARSE_INTERNAL) {
+        p->snap->current = s[0] == '1';
+    } else {
+        p->snap->has_active_in_input = true;
+        p->snap->active_in_input = s[0] == '1';
+    }
     return true;
 }
 
@@ -282,15 +321,9 @@ parse_root(struct parse *p, xmlNode *root, struct st_error **errp)
             if (st_xml_is(c, known[i]))
                 break;
         if (i == ST_ARRAY_SIZE(known)) {
-            /* SPEC §8: refused on create, kept on redefine. */
-            if (!(p->flags & (ST_SNAPSHOT_PARSE_REDEFINE | ST_SNAPSHOT_PARSE_INTERNAL))) {
-                st_xml_error(errp, p->what, c, "unknown element <%s> in <domainsnapshot>",
-                             (const char *) c->name);
+            if (!keep_unknown(p, c, &p->snap->unknown, &p->snap->nunknown,
+                              "<domainsnapshot>", errp))
                 return false;
-            }
-            p->snap->unknown = st_xreallocarray(p->snap->unknown, p->snap->nunknown + 1,
-                                                sizeof *p->snap->unknown);
-            p->snap->unknown[p->snap->nunknown++] = c;
             continue;
         }
         if (seen & (1u << i)) {
@@ -322,12 +355,21 @@ from_doc(xmlDoc *doc, const char *what, unsigned flags, struct st_error **errp)
     if (flags & ST_SNAPSHOT_PARSE_SUMMARY) {
         struct st_snapshot *snap = p.snap;
 
-        for (size_t i = 0; i < snap->ndisks; i++)
-            snap->disks[i].driver_extra = NULL;
+        for (size_t i = 0; i < snap->ndisks; i++) {
+            struct st_snapshot_disk *d = &snap->disks[i];
+
+            d->source_node = d->driver_node = NULL;
+            free(d->unknown);
+            d->unknown = NULL;
+            d->nunknown = 0;
+        }
         snap->domain = snap->inactive_domain = snap->cookie = NULL;
         free(snap->unknown);
         snap->unknown = NULL;
         snap->nunknown = 0;
+        free(snap->disks_unknown);
+        snap->disks_unknown = NULL;
+        snap->ndisks_unknown = 0;
         xmlFreeDoc(snap->doc);
         snap->doc = NULL;
         snap->summary = true;
@@ -352,6 +394,26 @@ st_snapshot_load(const char *path, unsigned flags, struct st_error **errp)
     return doc ? from_doc(doc, path, flags, errp) : NULL;
 }
 
+/* <@name @attr='@value'>: strata's interpreted value first, then the
+ * other attributes and the children of @kept (the input's element, or
+ * NULL) unchanged, so that nothing the input said is lost. */
+static void
+format_kept(struct st_xmlbuf *buf, const char *name, const char *attr, const char *value,
+            const xmlNode *kept)
+{
+    st_xmlbuf_start(buf, name);
+    st_xmlbuf_attr(buf, attr, value);
+    if (kept)
+        st_xmlbuf_attrs_except(buf, kept, attr);
+    if (!kept || !st_xmlbuf_has_children(kept)) {
+        st_xmlbuf_end_empty(buf);
+        return;
+    }
+    st_xmlbuf_end_open(buf);
+    st_xmlbuf_children(buf, kept);
+    st_xmlbuf_close(buf, name);
+}
+
 static void
 format_disk(struct st_xmlbuf *buf, const struct st_snapshot_disk *d)
 {
@@ -360,29 +422,22 @@ format_disk(struct st_xmlbuf *buf, const struct st_snapshot_disk *d)
     st_xmlbuf_start(buf, "disk");
     st_xmlbuf_attr(buf, "name", d->name);
     st_xmlbuf_attr(buf, "snapshot", st_snapshot_mode_name(d->snapshot));
-    if (!d->source && !d->format) {
+    if (!d->source && !d->format && !d->source_node && !d->driver_node && !d->nunknown) {
         st_xmlbuf_end_empty(buf);
         return;
     }
     /* libvirt always names the type once there is a source or driver. */
-    st_xmlbuf_attr(buf, "type", type ? type : "file");
+    if (d->source || d->format || d->source_node || d->driver_node)
+        st_xmlbuf_attr(buf, "type", type ? type : "file");
     st_xmlbuf_end_open(buf);
-    if (d->format) {
-        st_xmlbuf_start(buf, "driver");
-        st_xmlbuf_attr(buf, "type", d->format);
-        if (d->driver_extra) {
-            st_xmlbuf_end_open(buf);
-            st_xmlbuf_node(buf, d->driver_extra);
-            st_xmlbuf_close(buf, "driver");
-        } else {
-            st_xmlbuf_end_empty(buf);
-        }
-    }
-    if (d->source) {
-        st_xmlbuf_start(buf, "source");
-        st_xmlbuf_attr(buf, type && strcmp(type, "block") == 0 ? "dev" : "file", d->source);
-        st_xmlbuf_end_empty(buf);
-    }
+    /* libvirt's order: <driver>, then <source>. */
+    if (d->format || d->driver_node)
+        format_kept(buf, "driver", "type", d->format, d->driver_node);
+    if (d->source || d->source_node)
+        format_kept(buf, "source", type && strcmp(type, "block") == 0 ? "dev" : "file",
+                    d->source, d->source_node);
+    for (size_t i = 0; i < d->nunknown; i++)
+        st_xmlbuf_node(buf, d->unknown[i]);
     st_xmlbuf_close(buf, "disk");
 }
 
@@ -413,11 +468,13 @@ st_snapshot_format(const struct st_snapshot *snap, unsigned flags)
         st_xmlbuf_attr(&buf, "file", snap->memory_file);
         st_xmlbuf_end_empty(&buf);
     }
-    if (snap->ndisks) {
+    if (snap->ndisks || snap->ndisks_unknown) {
         st_xmlbuf_start(&buf, "disks");
         st_xmlbuf_end_open(&buf);
         for (size_t i = 0; i < snap->ndisks; i++)
             format_disk(&buf, &snap->disks[i]);
+        for (size_t i = 0; i < snap->ndisks_unknown; i++)
+            st_xmlbuf_node(&buf, snap->disks_unknown[i]);
         st_xmlbuf_close(&buf, "disks");
     }
     if (snap->domain)

@@ -1,8 +1,10 @@
 /* xml/snapshot.h: libvirt <domainsnapshot> XML <-> struct st_snapshot,
  * as a symmetric parse/format pair (the golden tests in
  * tests/data/snapshot-xml check that format(parse(x)) == x).  The
- * embedded <domain>, <cookie> and, on redefine, unknown elements are
- * kept as XML and written back unchanged. */
+ * embedded <domain> and <inactiveDomain>, the <cookie>, each disk's
+ * <source> and <driver> beyond the path and format (seclabel,
+ * encryption, metadata_cache...) and, on redefine, unknown elements
+ * are kept as XML and written back unchanged. */
 #ifndef ST_XML_SNAPSHOT_H
 #define ST_XML_SNAPSHOT_H
 
@@ -38,7 +40,14 @@ struct st_snapshot_disk {
     char *type;                     /* owned; "file", "block" or NULL */
     char *source;                   /* owned; <source file|dev>, absolute, or NULL */
     char *format;                   /* owned; <driver type> or NULL */
-    xmlNode *driver_extra;          /* borrowed from snap->doc: <metadata_cache>, or NULL */
+    /* The input's <source> and <driver> (borrowed from snap->doc, or
+     * NULL): their other attributes and their children (<seclabel>,
+     * <encryption>, <metadata_cache>...) are written back unchanged
+     * around the path and format above, which strata may change. */
+    xmlNode *source_node;
+    xmlNode *driver_node;
+    xmlNode **unknown;              /* borrowed; owned array (redefine only) */
+    size_t nunknown;
 };
 
 struct st_snapshot {
@@ -53,6 +62,11 @@ struct st_snapshot {
     struct st_snapshot_disk *disks; /* owned */
     size_t ndisks;
     bool current;                   /* <active>1</active> in the internal form */
+    /* <active> outside the store's files (libvirt's own snapshot files
+     * carry it): accepted and otherwise ignored, as libvirt's public
+     * parser does, but exposed for an importer; never written back. */
+    bool has_active_in_input;
+    bool active_in_input;
     bool summary;                   /* parsed with ST_SNAPSHOT_PARSE_SUMMARY */
     xmlDoc *doc;                    /* owned; holds the kept nodes below */
     xmlNode *domain;                /* borrowed from doc: <domain> or NULL */
@@ -60,6 +74,8 @@ struct st_snapshot {
     xmlNode *cookie;                /* borrowed from doc: <cookie> or NULL */
     xmlNode **unknown;              /* borrowed from doc; owned array (redefine only) */
     size_t nunknown;
+    xmlNode **disks_unknown;        /* borrowed: unknown children of <disks> (redefine only) */
+    size_t ndisks_unknown;
 };
 
 void st_snapshot_free(struct st_snapshot *snap);
@@ -67,9 +83,10 @@ ST_DEFINE_CLEANUP(st_cleanup_snapshot, struct st_snapshot *, st_snapshot_free)
 #define CLEANUP_SNAPSHOT ST_CLEANUP(st_cleanup_snapshot)
 
 enum {
-    /* Unknown elements are kept (libvirt's --redefine) instead of refused. */
+    /* Unknown elements are kept (libvirt's --redefine) instead of
+     * refused; <active> is accepted and exposed (active_in_input). */
     ST_SNAPSHOT_PARSE_REDEFINE = 1 << 0,
-    /* The store's internal form: <active> accepted, name required. */
+    /* The store's internal form: <active> is snap->current, name required. */
     ST_SNAPSHOT_PARSE_INTERNAL = 1 << 1,
     /* Keep only the interpreted fields and drop the XML (embedded
      * domain, cookie, unknown elements): for listing many snapshots.

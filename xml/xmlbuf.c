@@ -148,12 +148,15 @@ add_qname(struct st_xmlbuf *buf, const xmlNs *ns, const xmlChar *name)
 }
 
 static void
-add_attrs(struct st_xmlbuf *buf, const xmlNode *node)
+add_attrs_except(struct st_xmlbuf *buf, const xmlNode *node, const char *skip)
 {
     /* libvirt writes namespace declarations after the attributes. */
     for (const xmlAttr *a = node->properties; a; a = a->next) {
-        xmlChar *v = xmlNodeListGetString(node->doc, a->children, 1);
+        xmlChar *v;
 
+        if (skip && !a->ns && strcmp((const char *) a->name, skip) == 0)
+            continue;
+        v = xmlNodeListGetString(node->doc, a->children, 1);
         adds(buf, " ");
         add_qname(buf, a->ns, a->name);
         adds(buf, "='");
@@ -170,6 +173,18 @@ add_attrs(struct st_xmlbuf *buf, const xmlNode *node)
         add_escaped(buf, (const char *) ns->href);
         adds(buf, "'");
     }
+}
+
+static void
+add_attrs(struct st_xmlbuf *buf, const xmlNode *node)
+{
+    add_attrs_except(buf, node, NULL);
+}
+
+void
+st_xmlbuf_attrs_except(struct st_xmlbuf *buf, const xmlNode *node, const char *skip)
+{
+    add_attrs_except(buf, node, skip);
 }
 
 /* Mixed content is written on one line, exactly as it reads. */
@@ -250,6 +265,22 @@ st_xmlbuf_node(struct st_xmlbuf *buf, const xmlNode *node)
     adds(buf, "</");
     add_qname(buf, node->ns, node->name);
     adds(buf, ">\n");
+}
+
+bool
+st_xmlbuf_has_children(const xmlNode *node)
+{
+    for (const xmlNode *c = node->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE || c->type == XML_COMMENT_NODE)
+            return true;
+    return false;
+}
+
+void
+st_xmlbuf_children(struct st_xmlbuf *buf, const xmlNode *node)
+{
+    for (const xmlNode *c = node->children; c; c = c->next)
+        st_xmlbuf_node(buf, c);
 }
 
 char *

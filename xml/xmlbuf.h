@@ -5,6 +5,7 @@
 #ifndef ST_XML_XMLBUF_H
 #define ST_XML_XMLBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libxml/tree.h>
@@ -34,6 +35,13 @@ void st_xmlbuf_element(struct st_xmlbuf *buf, const char *name, const char *text
 void st_xmlbuf_comment(struct st_xmlbuf *buf, const char *text);
 /* An element subtree kept from the input, re-indented the same way. */
 void st_xmlbuf_node(struct st_xmlbuf *buf, const xmlNode *node);
+/* The attributes of @node other than @skip (NULL: all), as the input
+ * had them, for an element written by hand but kept from the input. */
+void st_xmlbuf_attrs_except(struct st_xmlbuf *buf, const xmlNode *node, const char *skip);
+/* True when @node has element or comment children to write back. */
+bool st_xmlbuf_has_children(const xmlNode *node);
+/* Each element and comment child of @node, as st_xmlbuf_node(). */
+void st_xmlbuf_children(struct st_xmlbuf *buf, const xmlNode *node);
 /* Hand out the text (owned; "" when nothing was written); @buf is reset. */
 char *st_xmlbuf_steal(struct st_xmlbuf *buf);
 void st_xmlbuf_reset(struct st_xmlbuf *buf);
