@@ -37,6 +37,14 @@ static const struct command commands[] = {
       "strata-domain", "strata domblklist web\n" },
     { "dumpxml", cmd_dumpxml, "DOMAIN", "print a domain's XML",
       "strata-domain", "strata dumpxml web\n" },
+    { "export-libvirt", cmd_export_libvirt, "DOMAIN DIR",
+      "write a domain and its snapshots as libvirt's own files, for libvirt to take back",
+      "strata-libvirt", "strata export-libvirt web /tmp/web-for-libvirt\n" },
+    { "import-libvirt", cmd_import_libvirt,
+      "DOMAIN [--config-dir DIR] [--snapshot-dir DIR] [--dry-run] [--no-wait]",
+      "define a domain and all its snapshots from libvirt's own files",
+      "strata-libvirt", "strata import-libvirt web --dry-run\n"
+      "strata import-libvirt web --config-dir /srv/copy/qemu --snapshot-dir /srv/copy/snapshot\n" },
     { "list", cmd_list, "[--all | --inactive] [--name]",
       "list the running domains (with --all, every defined one)",
       "strata-domain", "strata list --all\n"

@@ -108,6 +108,7 @@ fill() {
     S2) echo s2 ;;
     DEV|DISK) echo vda ;;
     FILE|FILE.xml) echo "$dir/none.file" ;;
+    DIR) echo "$dir/none.dir" ;;
     DEV=PATH) echo "vda=$dir/none.qcow2" ;;
     unix:PATH) echo "unix:$dir/none.sock" ;;
     tcp:HOST:PORT) echo "tcp:127.0.0.1:1" ;;
