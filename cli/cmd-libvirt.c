@@ -20,8 +20,8 @@
 enum { OPT_CONFIG_DIR = 256, OPT_SNAPSHOT_DIR, OPT_DRY_RUN, OPT_NO_WAIT };
 
 /* libvirt's directories for the system instance of its QEMU driver. */
-static const char default_config_dir[] = "/etc/libvirt/qemu";
-static const char default_snapshot_dir[] = "/var/lib/libvirt/qemu/snapshot";
+static const char default_config_dir[] = ST_LIBVIRT_CONFIG_DIR;
+static const char default_snapshot_dir[] = ST_LIBVIRT_SNAPSHOT_DIR;
 
 /* Each problem on stderr: fatal ones as errors with their hint, the
  * others as warnings (silent with -q). */

@@ -510,6 +510,28 @@ int strata_domain_diff(strata_domain *dom, const char *from, const char *to, con
                        unsigned flags);
 void strata_extents_free(strata_extent *extents);
 
+/* ---- libvirt -------------------------------------------------------- */
+
+/**
+ * strata_domain_import_libvirt:
+ * @name: the domain, as libvirt names it
+ * @config_dir: where NAME.xml is; NULL: /etc/libvirt/qemu
+ * @snapshot_dir: where NAME/SNAPSHOT.xml are; NULL:
+ *   /var/lib/libvirt/qemu/snapshot
+ *
+ * Define domain @name and all its snapshots from libvirt's own files
+ * (strata import-libvirt, strata-libvirt(1)), all or nothing, after
+ * checking them against the images; libvirt's files are never written.
+ * The first problem that stops it is the error.  @flags: STRATA_NO_WAIT.
+ */
+strata_domain *strata_domain_import_libvirt(strata_conn *conn, const char *name,
+                                            const char *config_dir, const char *snapshot_dir,
+                                            unsigned flags);
+/* Write @dom and its snapshots in libvirt's internal form into
+ * DIR/NAME.xml and DIR/snapshot/NAME/SNAPSHOT.xml, for libvirt to take
+ * the VM back (strata export-libvirt).  @flags: 0. */
+int strata_domain_export_libvirt(strata_domain *dom, const char *dir, unsigned flags);
+
 /* ---- recovery -------------------------------------------------------- */
 
 /* Finish or roll back an interrupted snapshot-create, -revert or

@@ -13,6 +13,10 @@
 #include "xml/domain.h"
 #include "xml/snapshot.h"
 
+/* Where libvirt keeps a VM: its domains' XML and their snapshots'. */
+#define ST_LIBVIRT_CONFIG_DIR "/etc/libvirt/qemu"
+#define ST_LIBVIRT_SNAPSHOT_DIR "/var/lib/libvirt/qemu/snapshot"
+
 /* One problem found.  A fatal one stops the import; the others say
  * what strata keeps as metadata only (internal snapshots, memory
  * state, disks it does not manage). */

@@ -220,6 +220,33 @@ conn_define_as(PyObject *self, PyObject *args, PyObject *kwargs)
 }
 
 static PyObject *
+conn_import_libvirt(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { "name", "config_dir", "snapshot_dir", "no_wait", NULL };
+    stpy_conn *c = (stpy_conn *) self;
+    CLEANUP_PYOBJ PyObject *config_dir = NULL;
+    CLEANUP_PYOBJ PyObject *snapshot_dir = NULL;
+    const char *name;
+    int no_wait = 0;
+    strata_domain *dom;
+
+    if (!stpy_parse(args, kwargs, "s|O&O&$p:import_libvirt", kwlist, &name,
+                    stpy_path_or_none_conv, &config_dir, stpy_path_or_none_conv, &snapshot_dir,
+                    &no_wait) ||
+        !stpy_guard_enter(c))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    dom = strata_domain_import_libvirt(c->conn, name, stpy_bytes_or_null(config_dir),
+                                       stpy_bytes_or_null(snapshot_dir),
+                                       no_wait ? STRATA_NO_WAIT : 0);
+    Py_END_ALLOW_THREADS
+    stpy_guard_leave(c);
+    if (!dom)
+        return stpy_raise_last();
+    return stpy_domain_wrap(c, dom);
+}
+
+static PyObject *
 conn_get_state_dir(PyObject *self, void *closure)
 {
     stpy_conn *c = (stpy_conn *) self;
@@ -283,6 +310,12 @@ static PyMethodDef conn_methods[] = {
                 "strata_domain_define_disks).  `disks` is a mapping {dev: path} or an\n"
                 "iterable of (dev, path[, format]) tuples, Disk records or dicts with keys\n"
                 "dev, path and format; format None means qcow2.  Returns the Domain."),
+    STPY_METHOD("import_libvirt", conn_import_libvirt,
+                "import_libvirt(name, config_dir=None, snapshot_dir=None, *, no_wait=False)\n--\n\n"
+                "Define domain `name` and all its snapshots from libvirt's own files\n"
+                "(strata import-libvirt, strata_domain_import_libvirt), all or nothing;\n"
+                "None means /etc/libvirt/qemu and /var/lib/libvirt/qemu/snapshot.\n"
+                "Returns the Domain."),
     { NULL, NULL, 0, NULL },
 };
 

@@ -159,6 +159,29 @@ domain_recover(PyObject *self, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+domain_export_libvirt(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { "dir", NULL };
+    stpy_domain *d = (stpy_domain *) self;
+    CLEANUP_PYOBJ PyObject *dir = NULL;
+    int rc;
+
+    if (!stpy_parse(args, kwargs, "O&:export_libvirt", kwlist, stpy_path_or_none_conv, &dir))
+        return NULL;
+    if (!dir)
+        return stpy_raise_invalid("export_libvirt: dir is None");
+    if (!stpy_guard_enter(d->conn))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = strata_domain_export_libvirt(d->dom, stpy_bytes_or_null(dir), 0);
+    Py_END_ALLOW_THREADS
+    stpy_guard_leave(d->conn);
+    if (rc < 0)
+        return stpy_raise_last();
+    Py_RETURN_NONE;
+}
+
 /* ---- snapshots of the domain ---------------------------------------- */
 
 static PyObject *
@@ -396,6 +419,10 @@ static PyMethodDef domain_methods[] = {
                 "Remove the domain's definition; no image file is touched\n"
                 "(strata_domain_undefine).  With snapshots, ConflictError unless\n"
                 "snapshots_metadata=True."),
+    STPY_METHOD("export_libvirt", domain_export_libvirt,
+                "export_libvirt(dir)\n--\n\nWrite the domain and its snapshots in libvirt's internal form\n"
+                "into dir/NAME.xml and dir/snapshot/NAME/SNAPSHOT.xml, for libvirt to take\n"
+                "the VM back (strata export-libvirt, strata_domain_export_libvirt)."),
     STPY_METHOD("recover", domain_recover,
                 "recover(*, no_wait=False)\n--\n\nFinish or roll back an interrupted create, revert or delete\n"
                 "(strata recover, strata_domain_recover); nothing when none is pending."),

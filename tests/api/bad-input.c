@@ -363,6 +363,24 @@ main(int argc, char **argv)
         strata_extents_free(NULL);
     }
 
+    /* libvirt's files. */
+    INVALID_PTR(strata_domain_import_libvirt(NULL, "x", NULL, NULL, 0));
+    INVALID_PTR(strata_domain_import_libvirt(conn, NULL, NULL, NULL, 0));
+    INVALID_PTR(strata_domain_import_libvirt(conn, "x", NULL, NULL, BAD_FLAG));
+    INVALID_PTR(strata_domain_import_libvirt(conn, "x", "", NULL, 0));
+    INVALID_PTR(strata_domain_import_libvirt((strata_conn *) dom, "x", NULL, NULL, 0));
+    /* No domain file: an I/O error naming it (errno ENOENT). */
+    FAILS_PTR(strata_domain_import_libvirt(conn, "x", "/nonexistent", "/nonexistent", 0),
+              STRATA_ERR_IO);
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+        FAILS_PTR(strata_domain_import_libvirt(conn, hostile[i], "/nonexistent", NULL, 0),
+                  STRATA_ERR_NAME);
+    INVALID_INT(strata_domain_export_libvirt(NULL, "/tmp", 0));
+    INVALID_INT(strata_domain_export_libvirt(dom, NULL, 0));
+    INVALID_INT(strata_domain_export_libvirt(dom, "", 0));
+    INVALID_INT(strata_domain_export_libvirt(dom, "/tmp", BAD_FLAG));
+    INVALID_INT(strata_domain_export_libvirt(foreign, "/tmp", 0));
+
     /* Errors themselves. */
     expect(__LINE__, "no last error", strata_last_error() == NULL, STRATA_OK);
     expect(__LINE__, "code names", strata_error_code_name(999) == NULL &&

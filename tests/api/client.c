@@ -12,6 +12,8 @@
  *   client STATE RUN DOM digest SNAP DEV [sha256]
  *   client STATE RUN DOM digest-cancel SNAP DEV
  *   client STATE RUN DOM diff FROM TO DEV
+ *   client STATE RUN DOM import-libvirt CONFIG-DIR SNAPSHOT-DIR
+ *   client STATE RUN DOM export-libvirt DIR
  *
  * A failed call prints "error CODE: MESSAGE" on stderr and exits 3. */
 #include <stdio.h>
@@ -185,6 +187,8 @@ run(strata_domain *dom, const char *cmd, int argc, char **argv)
         printf("cancelled: %s\n", strata_error_get_message(strata_last_error()));
         return 0;
     }
+    if (strcmp(cmd, "export-libvirt") == 0 && argc == 1)
+        return strata_domain_export_libvirt(dom, argv[0], 0) < 0 ? failed() : 0;
     if (strcmp(cmd, "diff") == 0 && argc == 3) {
         strata_extent *ext = NULL;
         int n = strata_domain_diff(dom, argv[0], opt(argv[1]), opt(argv[2]), &ext, NULL, 0);
@@ -213,6 +217,16 @@ main(int argc, char **argv)
     }
     if (!(conn = strata_open(argv[1], argv[2], 0)))
         return failed();
+    /* The one command that makes the domain it names. */
+    if (strcmp(argv[4], "import-libvirt") == 0 && argc == 7) {
+        dom = strata_domain_import_libvirt(conn, argv[3], argv[5], argv[6], 0);
+        rc = dom ? 0 : failed();
+        if (dom)
+            printf("%s\n", strata_domain_get_name(dom));
+        strata_domain_free(dom);
+        strata_close(conn);
+        return rc;
+    }
     if (!(dom = strata_domain_lookup(conn, argv[3]))) {
         strata_close(conn);
         return failed();
