@@ -17,9 +17,10 @@
 #include "common/xalloc.h"
 #include "nbd/diff.h"
 #include "nbd/digest.h"
-#include "live/exporter.h"
 #include "store/store.h"
 #include "store/view.h"
+#include "live/exporter.h"
+#include "ops/op-read.h"
 #include "cli/commands.h"
 
 enum { O_SNAPSHOT = 256, O_DISK, O_EXPECT, O_CONNECTIONS, O_DIGEST };
@@ -164,7 +165,6 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
     cli_set_result(cli, o);
     for (size_t i = 0; i < views.n; i++) {
         const struct st_view *v = &views.v[i];
-        struct st_export e;
         struct st_nbd_digest d;
         struct st_progress bar;
         CLEANUP_FREE char *label = st_xasprintf("verify %s", v->dev);
@@ -174,17 +174,11 @@ cmd_verify(struct cli *cli, int argc, char **argv, struct st_error **errp)
         struct json_object *j;
         bool ok;
 
-        if (!st_exporter_add(ex, v, true, &e, errp))
-            return -1;
         st_progress_begin(&bar, label, st_progress_wanted(cli->json));
-        ok = st_nbd_digest_uri(e.uri, a.alg, &ropts, &d, errp);
+        ok = st_op_digest_view(ex, v, a.alg, &ropts, &d, errp);
         st_progress_end(&bar);
-        st_exporter_del(ex, &e, NULL);
-        st_export_clear(&e);
-        if (!ok) {
-            st_error_prepend(errp, "disk '%s': ", v->dev);
+        if (!ok)
             return -1;
-        }
         fprintf(cli->out, "%s:%s  %s\n", alg_name, d.hex, v->dev);
         j = json_object_new_object();
         json_object_object_add(j, "disk", json_object_new_string(v->dev));
@@ -215,7 +209,6 @@ diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
           const struct st_view *newer, unsigned connections, struct json_object *j, bool *differ,
           struct st_error **errp)
 {
-    struct st_export eo = { 0 }, en = { 0 };
     struct st_nbd_diff d = { 0 };
     struct st_progress bar;
     CLEANUP_FREE char *label = st_xasprintf("diff %s", newer->dev);
@@ -223,7 +216,7 @@ diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
                                       .opaque = &bar };
     struct json_object *ranges = json_object_new_array();
     unsigned depth;
-    bool ok = false;
+    bool ok;
 
     json_object_object_add(j, "disk", json_object_new_string(newer->dev));
     json_object_object_add(j, "ranges", ranges);
@@ -234,14 +227,11 @@ diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
         json_object_object_add(j, "bytes", json_object_new_int64(0));
         return true;        /* one file: nothing can differ */
     }
-    if (!st_exporter_add(ex, newer, true, &en, errp) ||
-        !st_exporter_add(ex, older, true, &eo, errp))
-        goto out;
     st_progress_begin(&bar, label, st_progress_wanted(cli->json));
-    ok = st_nbd_diff_uri(en.uri, eo.uri, depth, &ropts, &d, errp);
+    ok = st_op_diff_views(ex, newer, older, depth, &ropts, &d, errp);
     st_progress_end(&bar);
     if (!ok)
-        goto out;
+        return false;
     for (size_t i = 0; i < d.ranges.n; i++) {
         struct json_object *r = json_object_new_object();
 
@@ -257,17 +247,8 @@ diff_disk(struct cli *cli, struct st_exporter *ex, const struct st_view *older,
                            json_object_new_int64((int64_t) st_nbd_ranges_bytes(&d.ranges)));
     json_object_object_add(j, "candidate-bytes", json_object_new_int64((int64_t) d.candidate_bytes));
     json_object_object_add(j, "bytes-read", json_object_new_int64((int64_t) d.bytes_read));
-out:
-    if (eo.id)
-        st_exporter_del(ex, &eo, NULL);
-    if (en.id)
-        st_exporter_del(ex, &en, NULL);
-    st_export_clear(&eo);
-    st_export_clear(&en);
     st_nbd_diff_clear(&d);
-    if (!ok)
-        st_error_prepend(errp, "disk '%s': ", newer->dev);
-    return ok;
+    return true;
 }
 
 /* "current" is the current state (the active layers), on either side:

@@ -11,8 +11,9 @@
 #include "common/xalloc.h"
 #include "nbd/diff.h"
 #include "nbd/digest.h"
-#include "live/exporter.h"
 #include "store/view.h"
+#include "live/exporter.h"
+#include "ops/op-read.h"
 #include "lib/api.h"
 
 /* The caller's progress callback behind nbd's, which cancels on false. */
@@ -75,9 +76,7 @@ strata_domain_digest(strata_domain *dom, const char *snapshot, const char *dev,
     enum st_nbd_digest_alg alg = flags & STRATA_DIGEST_SHA256 ? ST_NBD_DIGEST_SHA256_64K
                                                              : ST_NBD_DIGEST_DEFAULT;
     struct st_nbd_read_opts ropts = read_opts(params);
-    struct st_export e = { 0 };
     struct st_nbd_digest d;
-    bool ok;
 
     if (!st_api_check_domain(__func__, dom) ||
         !st_api_check_flags(__func__, flags, STRATA_DIGEST_SHA256) ||
@@ -87,15 +86,8 @@ strata_domain_digest(strata_domain *dom, const char *snapshot, const char *dev,
         !one_view(store, dom, snapshot, dev, &views, &err) ||
         !(ex = st_exporter_open(dom->conn->run_dir, dom->name, ST_EXPORTER_NEED_READ, NULL,
                                 &err)) ||
-        !st_exporter_add(ex, &views.v[0], true, &e, &err))
+        !st_op_digest_view(ex, &views.v[0], alg, &ropts, &d, &err))
         return st_api_fail(err);
-    ok = st_nbd_digest_uri(e.uri, alg, &ropts, &d, &err);
-    st_exporter_del(ex, &e, NULL);
-    st_export_clear(&e);
-    if (!ok) {
-        st_error_prepend(&err, "disk '%s': ", views.v[0].dev);
-        return st_api_fail(err);
-    }
     return st_xasprintf("%s:%s", st_nbd_digest_alg_name(alg), d.hex);
 }
 
@@ -109,12 +101,10 @@ strata_domain_diff(strata_domain *dom, const char *from, const char *to, const c
     CLEANUP_VIEWS struct st_views older = { 0 };
     CLEANUP_EXPORTER struct st_exporter *ex = NULL;
     struct st_nbd_read_opts ropts = read_opts(params);
-    struct st_export eo = { 0 }, en = { 0 };
     struct st_nbd_diff d = { 0 };
     const struct st_view *ov;
     unsigned depth;
     size_t n;
-    bool ok;
 
     if (!st_api_check_domain(__func__, dom) || !st_api_check_flags(__func__, flags, 0) ||
         !st_api_check_string(__func__, "from", from) || !check_connections(__func__, params) ||
@@ -140,21 +130,8 @@ strata_domain_diff(strata_domain *dom, const char *from, const char *to, const c
     }
     if (!(ex = st_exporter_open(dom->conn->run_dir, dom->name, ST_EXPORTER_NEED_READ, NULL,
                                 &err)) ||
-        !st_exporter_add(ex, &newer.v[0], true, &en, &err) ||
-        !st_exporter_add(ex, ov, true, &eo, &err))
-        ok = false;
-    else
-        ok = st_nbd_diff_uri(en.uri, eo.uri, depth, &ropts, &d, &err);
-    if (eo.id)
-        st_exporter_del(ex, &eo, NULL);
-    if (en.id)
-        st_exporter_del(ex, &en, NULL);
-    st_export_clear(&eo);
-    st_export_clear(&en);
-    if (!ok) {
-        st_error_prepend(&err, "disk '%s': ", newer.v[0].dev);
+        !st_op_diff_views(ex, &newer.v[0], ov, depth, &ropts, &d, &err))
         return st_api_fail_int(err);
-    }
     n = d.ranges.n;
     if (n > INT_MAX) {          /* 2^31 ranges of 64 KiB: not a disk of this world */
         st_nbd_diff_clear(&d);
