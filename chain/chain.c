@@ -63,9 +63,9 @@ static void add_fault(struct st_chain *chain, struct st_layer *layer, enum st_fa
  * directory, the file itself sits beside the overlay.  When a file of
  * that name is there, reads as @format and has the overlay's virtual
  * size, say so in @f's hint, with the command that points the overlay
- * at it (only a hint: whether it is the file meant is the user's call;
- * 'strata chain rebase', which would check the file's own chain, is not
- * built yet). */
+ * at it: 'strata chain rebase --map', which checks the file's own chain
+ * before it writes anything (only a hint: the walk here reads one
+ * header of the candidate, not its chain). */
 static void
 hint_candidate(struct st_fault *f, const char *missing, const struct st_layer *overlay,
                const char *format)
@@ -84,10 +84,12 @@ hint_candidate(struct st_fault *f, const char *missing, const struct st_layer *o
     for (size_t i = 0; i < c->layers[0].n_faults; i++)
         if (c->layers[0].faults[i].code != ST_FAULT_TOO_DEEP)
             return;
+    CLEANUP_FREE char *old_dir = st_path_dirname(missing);
+
     f->hint = st_xasprintf("'%s' beside the overlay has that name, format (%s) and size; if it "
-                           "is the file meant, 'qemu-img rebase -u -F %s -b %s %s' points the "
-                           "overlay at it", cand, format ? format : "qcow2",
-                           format ? format : "qcow2", base, overlay->abs_path);
+                           "is the file meant, 'strata chain rebase %s --map %s=%s' points the "
+                           "overlay at it", cand, format ? format : "qcow2", overlay->abs_path,
+                           old_dir, dir);
 }
 
 static void

@@ -1,6 +1,8 @@
 /* cli/cmd-chain-domain.c: 'strata chain show|check DOMAIN [DEV]': the
  * chains of a domain's disks, each layer marked with the snapshot whose
- * point in time it is.  Apart from cmd-chain.c because it reads XML
+ * point in time it is; 'check DOMAIN' also lists the files strata made
+ * that nothing references (ops/orphans.h) and, with --remove-orphans,
+ * removes them.  Apart from cmd-chain.c because it reads XML
  * (cli/chain-show.h). */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include "xml/domain.h"
 #include "store/store.h"
 #include "store/tree.h"
+#include "ops/orphans.h"
 #include "cli/chain-show.h"
 #include "cli/commands.h"
 
@@ -38,6 +41,67 @@ warn_snapshot(const struct st_error *err, void *opaque ST_UNUSED)
     st_warn("chain", "%s", err->msg);
 }
 
+/* The orphans part of 'check DOMAIN': text after the disks (nothing
+ * when there are none), or the "orphans" array. */
+static void
+print_orphans(struct cli *cli, struct st_jw *w, const struct st_orphans *o)
+{
+    if (cli->json) {
+        st_jw_array(w, "orphans");
+        for (size_t i = 0; i < o->n; i++) {
+            const struct st_orphan *or = &o->v[i];
+
+            st_jw_object(w, NULL);
+            st_jw_string(w, "path", or->path);
+            if (or->operation)
+                st_jw_string(w, "operation", or->operation);
+            else
+                st_jw_null(w, "operation");
+            if (or->snapshot)
+                st_jw_string(w, "snapshot", or->snapshot);
+            else
+                st_jw_null(w, "snapshot");
+            if (or->backed_by)
+                st_jw_string(w, "backed-by", or->backed_by);
+            else
+                st_jw_null(w, "backed-by");
+            st_jw_bool(w, "removed", or->removed);
+            st_jw_end(w);
+        }
+        st_jw_end(w);
+        return;
+    }
+    if (o->n == 0)
+        return;
+    fprintf(cli->out, "\norphans (files strata made that nothing references):\n");
+    for (size_t i = 0; i < o->n; i++) {
+        const struct st_orphan *or = &o->v[i];
+
+        fprintf(cli->out, "  %s: made by %s", or->path, or->operation ? or->operation : "strata");
+        if (or->snapshot)
+            fprintf(cli->out, " '%s'", or->snapshot);
+        if (or->removed)
+            fprintf(cli->out, ", removed");
+        else if (or->backed_by)
+            fprintf(cli->out, ", kept: '%s' backs onto it", or->backed_by);
+        fputc('\n', cli->out);
+    }
+}
+
+/* Orphans and, with --remove-orphans, their removal (under the lock). */
+static bool
+find_orphans(const struct st_store *store, const struct cli_chain_args *a, const char *dom,
+             struct st_orphans *o, struct st_error **errp)
+{
+    CLEANUP_CLOSE int lock = -1;
+
+    if (a->remove_orphans && (lock = st_store_lock(store, dom, true, errp)) < 0)
+        return false;
+    if (!st_orphans_find(store, dom, o, errp))
+        return false;
+    return !a->remove_orphans || st_orphans_remove(store, dom, o, errp);
+}
+
 /* chain show|check DOM [DEV]: every disk's chain from its active file,
  * each layer marked with the snapshot whose point in time it is. */
 static int
@@ -47,7 +111,10 @@ show_domain(struct cli *cli, const struct st_store *store, struct cli_chain_args
     CLEANUP_DOMAIN struct st_domain *dom = NULL;
     CLEANUP_TREE struct st_tree *tree = NULL;
     struct st_jw w;
-    size_t faults = 0, shown = 0;
+    size_t faults = 0, shown = 0, left = 0;
+    struct st_orphans orphans = { NULL, 0 };
+    bool with_orphans = check && !a->dev;
+    int rc;
 
     if (!(dom = st_store_domain_load(store, a->target, errp)) ||
         !(tree = st_store_tree_load(store, dom->name, 0, warn_snapshot, NULL, errp)))
@@ -57,6 +124,8 @@ show_domain(struct cli *cli, const struct st_store *store, struct cli_chain_args
         st_error_hint(errp, "'strata domblklist %s' lists its disks", dom->name);
         return -1;
     }
+    if (a->remove_orphans && !with_orphans)
+        return cli_usage(cli, errp, "--remove-orphans needs 'chain check DOMAIN' without a disk");
     /* With --json the document goes to the spool as it is made; on an
      * error below, main() throws the spool away and prints the error. */
     st_jw_init(&w, cli->out);
@@ -97,13 +166,27 @@ show_domain(struct cli *cli, const struct st_store *store, struct cli_chain_args
         }
         free(pits.v);
     }
-    if (cli->json) {
+    if (with_orphans && !find_orphans(store, a, dom->name, &orphans, errp)) {
+        st_orphans_clear(&orphans);
+        return -1;
+    }
+    for (size_t i = 0; i < orphans.n; i++)
+        left += !orphans.v[i].removed;
+    if (cli->json)
         st_jw_end(&w);
+    if (with_orphans)
+        print_orphans(cli, &w, &orphans);
+    if (cli->json) {
         st_jw_int(&w, "fault-count", (int64_t) faults);
-        st_jw_bool(&w, "clean", faults == 0);
+        if (with_orphans)
+            st_jw_int(&w, "orphan-count", (int64_t) left);
+        st_jw_bool(&w, "clean", faults == 0 && left == 0);
         st_jw_end(&w);
     }
-    return check && faults ? 2 : 0;
+    /* An orphan left is a finding of check, as a fault is. */
+    rc = check && (faults || left) ? 2 : 0;
+    st_orphans_clear(&orphans);
+    return rc;
 }
 
 int

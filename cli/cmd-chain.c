@@ -128,13 +128,14 @@ cli_chain_render_text(FILE *out, const struct st_chain *chain, const struct cli_
 static int
 parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, struct st_error **errp)
 {
-    enum { OPT_FORMAT = 256, OPT_BACKING_FORMAT, OPT_MAX_DEPTH, OPT_NO_ALLOC };
+    enum { OPT_FORMAT = 256, OPT_BACKING_FORMAT, OPT_MAX_DEPTH, OPT_NO_ALLOC, OPT_REMOVE_ORPHANS };
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "backing-format", required_argument, NULL, OPT_BACKING_FORMAT },
         { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
         { "no-allocation", no_argument, NULL, OPT_NO_ALLOC },
+        { "remove-orphans", no_argument, NULL, OPT_REMOVE_ORPHANS },
         { NULL, 0, NULL, 0 },
     };
     int c;
@@ -166,6 +167,9 @@ parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, str
             break;
         case OPT_NO_ALLOC:
             a->opts.skip_allocation = true;
+            break;
+        case OPT_REMOVE_ORPHANS:
+            a->remove_orphans = true;
             break;
         default:
             return cli_usage(cli, errp, "unknown option '%s'", argv[optind - 1]);
@@ -229,6 +233,11 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_
         return -1;
     if (store && is_domain_form(store, &a))
         return domain_form(cli, store, &a, check, errp);
+    if (a.remove_orphans) {
+        st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", a.target);
+        st_error_hint(errp, "--remove-orphans works on 'chain check DOMAIN' only; 'strata list' shows the domains");
+        return -1;
+    }
     if (!(chain = st_chain_load(a.target, &a.opts, errp)))
         return -1;
     if (cli->json) {
@@ -256,11 +265,16 @@ cli_chain_run(struct cli *cli, int argc, char **argv, cli_chain_domain_fn domain
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc >= 2)
             return cli_command_help(cli);
-        return cli_usage(cli, errp, "no subcommand given (show or check)");
+        return cli_usage(cli, errp, "no subcommand given (show, check or rebase)");
+    }
+    if (strcmp(argv[1], "rebase") == 0) {
+        CLEANUP_STORE struct st_store *store = st_store_open(cli->state_dir, false, NULL);
+
+        return cli_chain_rebase(cli, argc - 1, argv + 1, store, errp);
     }
     if (strcmp(argv[1], "show") == 0)
         return chain_show(cli, argc - 1, argv + 1, false, domain_form, errp);
     if (strcmp(argv[1], "check") == 0)
         return chain_show(cli, argc - 1, argv + 1, true, domain_form, errp);
-    return cli_usage(cli, errp, "unknown subcommand '%s' (show or check)", argv[1]);
+    return cli_usage(cli, errp, "unknown subcommand '%s' (show, check or rebase)", argv[1]);
 }

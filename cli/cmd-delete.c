@@ -186,6 +186,8 @@ struct bar {
     struct st_progress p;
     bool enabled;
     char *label;
+    char *waiting;      /* the label while a job waits for space */
+    uint64_t done, total;
 };
 
 static void
@@ -212,7 +214,21 @@ step_progress(uint64_t done, uint64_t total, void *opaque)
 {
     struct bar *b = opaque;
 
+    b->done = done;
+    b->total = total;
     st_progress_update(&b->p, done, total);
+}
+
+/* A job waits for space (@msg, the line also warned) or copies again. */
+static void
+step_nospace(const char *msg, void *opaque)
+{
+    struct bar *b = opaque;
+
+    free(b->waiting);
+    b->waiting = msg ? st_xstrdup(msg) : NULL;
+    st_progress_relabel(&b->p, b->waiting ? b->waiting : b->label);
+    st_progress_update(&b->p, b->done, b->total);
 }
 
 static int
@@ -290,7 +306,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
     struct st_delete_stats stats = { 0 };
     struct st_delete_opts opts = {
         .run_root = cli->run_dir, .step_begin = step_begin, .step_end = step_end,
-        .progress = step_progress, .opaque = &bar, .stats = &stats,
+        .progress = step_progress, .nospace = step_nospace, .opaque = &bar, .stats = &stats,
     };
     int r = parse(cli, argc, argv, &a, errp);
     bool ok;
@@ -323,6 +339,7 @@ cmd_snapshot_delete_merge(struct cli *cli, int argc, char **argv, struct st_erro
         return show_plan(cli, a.dom, plan);
     ok = st_delete_execute(store, a.dom, plan, journal, &opts, errp);
     free(bar.label);
+    free(bar.waiting);
     if (!ok) {
         if (!journal)
             st_error_prepend(errp, "snapshot '%s': ", plan->snapshot);

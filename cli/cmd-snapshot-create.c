@@ -28,7 +28,7 @@
 
 enum {
     O_NO_WAIT = 256, O_NO_METADATA, O_DISK_ONLY, O_REUSE_EXTERNAL, O_ATOMIC, O_QUIESCE,
-    O_PRINT_XML, O_DISKSPEC, O_CURRENT, O_FORCE,
+    O_PRINT_XML, O_DISKSPEC, O_CURRENT, O_FORCE, O_DISCARD_CURRENT, O_KEEP_CURRENT,
 };
 
 static const struct option opts[] = {
@@ -43,12 +43,15 @@ static const struct option opts[] = {
     { "diskspec", required_argument, NULL, O_DISKSPEC },
     { "current", no_argument, NULL, O_CURRENT },
     { "force", no_argument, NULL, O_FORCE },
+    { "discard-current", no_argument, NULL, O_DISCARD_CURRENT },
+    { "keep-current", optional_argument, NULL, O_KEEP_CURRENT },
     { NULL, 0, NULL, 0 },
 };
 
 struct args {
-    bool on[O_FORCE + 1];
+    bool on[O_KEEP_CURRENT + 1];
     char **diskspecs;           /* owned strv */
+    const char *keep_name;      /* --keep-current=NAME */
     const char *pos[4];
     int npos;
 };
@@ -80,6 +83,8 @@ parse(struct cli *cli, int argc, char **argv, unsigned allow, int min, int max, 
         a->on[c] = true;
         if (c == O_DISKSPEC)
             st_strv_add(&a->diskspecs, optarg);
+        if (c == O_KEEP_CURRENT)
+            a->keep_name = optarg;
     }
     for (; optind < argc; optind++) {
         if (a->npos == max)
@@ -233,6 +238,32 @@ cmd_snapshot_create_as(struct cli *cli, int argc, char **argv, struct st_error *
     return create(cli, a.pos[0], req, &a, NULL, errp);
 }
 
+/* What became of each layer the revert left (the library leaves them;
+ * the program says what it did). */
+static void
+print_abandoned(struct cli *cli, const struct st_revert_result *res)
+{
+    if (res->kept_as)
+        fprintf(cli->out, "The state before the revert is snapshot %s\n", res->kept_as);
+    for (size_t i = 0; i < res->nabandoned; i++) {
+        const struct st_abandoned *a = &res->abandoned[i];
+
+        if (a->action == ST_ABANDON_REMOVED && a->allocated > 0)
+            fprintf(cli->out, "Disk %s: discarded %s (%llu bytes written since the last snapshot)\n",
+                    a->dev, a->path, (unsigned long long) a->allocated);
+        else if (a->action == ST_ABANDON_REMOVED)
+            fprintf(cli->out, "Disk %s: removed %s, which held no data\n", a->dev, a->path);
+        else if (a->pit_of)
+            fprintf(cli->out, "Disk %s: %s stays, as the point in time of snapshot %s\n", a->dev,
+                    a->path, a->pit_of);
+        else if (a->overlay_of)
+            fprintf(cli->out, "Disk %s: %s stays, as the overlay of snapshot %s\n", a->dev,
+                    a->path, a->overlay_of);
+        else
+            fprintf(cli->out, "Disk %s: %s stays: strata did not make it\n", a->dev, a->path);
+    }
+}
+
 int
 cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -242,11 +273,21 @@ cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **er
     struct st_revert_result res = { 0 };
     struct st_revert_opts o = { .run_dir = cli->run_dir };
     const char *dom;
-    int r = parse(cli, argc, argv, BIT(O_NO_WAIT) | BIT(O_CURRENT) | BIT(O_FORCE), 1, 2, &a,
-                  errp);
+    int r = parse(cli, argc, argv,
+                  BIT(O_NO_WAIT) | BIT(O_CURRENT) | BIT(O_FORCE) | BIT(O_DISCARD_CURRENT) |
+                  BIT(O_KEEP_CURRENT), 1, 2, &a, errp);
 
     if (r)
         return r < 0 ? -1 : 0;
+    if (a.on[O_DISCARD_CURRENT] && a.on[O_KEEP_CURRENT])
+        return cli_usage(cli, errp, "give --discard-current or --keep-current, not both");
+    if (a.keep_name && !st_name_check("snapshot", a.keep_name, errp))
+        return -1;
+    /* The program never abandons data silently; the library keeps its
+     * behaviour (ST_REVERT_CURRENT_LEAVE) for the programs written to it. */
+    o.current = a.on[O_DISCARD_CURRENT] ? ST_REVERT_CURRENT_DISCARD
+              : a.on[O_KEEP_CURRENT] ? ST_REVERT_CURRENT_KEEP : ST_REVERT_CURRENT_ASK;
+    o.keep_name = a.keep_name;
     if (a.npos == 2 && a.on[O_CURRENT])
         return cli_usage(cli, errp, "give a snapshot name or --current, not both");
     if (a.npos < 2 && !a.on[O_CURRENT])
@@ -263,6 +304,7 @@ cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **er
         return -1;
     cli_set_result(cli, st_revert_result_json(&res));
     fprintf(cli->out, "Domain snapshot %s reverted\n", res.name);
+    print_abandoned(cli, &res);
     /* --force's price, said: the clients of the swapped disks must
      * reconnect (to the reverted content). */
     if (res.live && res.clients_cut > 0)

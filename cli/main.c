@@ -97,9 +97,10 @@ static const struct command commands[] = {
     { "snapshot-parent", cmd_snapshot_parent, "DOMAIN {SNAPSHOT | --current}",
       "print a snapshot's parent",
       "strata-snapshot", "strata snapshot-parent web s2\n" },
-    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--force] [--no-wait]",
+    { "snapshot-revert", cmd_snapshot_revert, "DOMAIN {SNAPSHOT | --current} [--discard-current | --keep-current[=NAME]] [--force] [--no-wait]",
       "make each disk a new overlay on the snapshot's point in time",
-      "strata-snapshot-create", "strata snapshot-revert web s1\n" },
+      "strata-snapshot-create", "strata snapshot-revert web s1\n"
+      "strata snapshot-revert web s1 --keep-current=before-s1\n" },
     { "recover", cmd_recover, "DOMAIN [--no-wait]",
       "finish or roll back an interrupted snapshot-create or -revert, finish an interrupted "
       "snapshot-delete",
@@ -116,7 +117,8 @@ static const struct command commands[] = {
       "strata-delete", "strata blockpull web vda\n" },
     { "chain", cmd_chain, CLI_CHAIN_SYNOPSIS, CLI_CHAIN_SUMMARY,
       "strata-chain", "strata chain show /srv/web/vda.s2\n"
-      "strata chain check web vda --json\n" },
+      "strata chain check web vda --json\n"
+      "strata chain rebase /srv/new/vda.s2 --map /srv/old=/srv/new --dry-run\n" },
     /* live domains and NBD */
     { "export", cmd_export,
       "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "

@@ -48,6 +48,18 @@ st_progress_update(struct st_progress *p, uint64_t done, uint64_t total)
 }
 
 void
+st_progress_relabel(struct st_progress *p, const char *label)
+{
+    p->label = label;
+    if (p->enabled && p->drawn) {
+        /* Erase the old line: the new label may be shorter. */
+        fputs("\r\033[K", stderr);
+        p->drawn = false;
+    }
+    p->last_permille = -1;
+}
+
+void
 st_progress_end(struct st_progress *p)
 {
     if (p->enabled && p->drawn) {

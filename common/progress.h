@@ -19,6 +19,9 @@ bool st_progress_wanted(bool json_output);
 void st_progress_begin(struct st_progress *p, const char *label, bool enabled);
 /* @done of @total units; a total of 0 draws an empty bar. */
 void st_progress_update(struct st_progress *p, uint64_t done, uint64_t total);
+/* Draw @label (borrowed) from the next update on, at once if a bar is
+ * drawn: a job that waits says why on its own line. */
+void st_progress_relabel(struct st_progress *p, const char *label);
 /* Finish the line (newline) if anything was drawn. */
 void st_progress_end(struct st_progress *p);
 

@@ -46,7 +46,6 @@ st_session_open(const char *run_root, const char *dom, struct st_error **errp)
 {
     CLEANUP_FREE char *live_dir = NULL;
     CLEANUP_FREE char *pid_path = NULL;
-    CLEANUP_FREE char *tmpl = NULL;
     struct st_qsd *qsd;
 
     if (!st_name_check("domain", dom, errp))
@@ -68,6 +67,15 @@ st_session_open(const char *run_root, const char *dom, struct st_error **errp)
         st_debug("domain '%s' is not live: %s", dom, err->msg);
         st_error_free(err);
     }
+    return st_session_open_transient(run_root, errp);
+}
+
+struct st_session *
+st_session_open_transient(const char *run_root, struct st_error **errp)
+{
+    CLEANUP_FREE char *tmpl = NULL;
+    struct st_qsd *qsd;
+
     if (!st_path_mkdir_p(run_root, 0700, errp))
         return NULL;
     /* What a strata that died left: an orphan QSD would hold the
@@ -180,10 +188,34 @@ same_file(const char *a, const struct stat *b)
     return stat(a, &st) == 0 && st.st_dev == b->st_dev && st.st_ino == b->st_ino;
 }
 
+/* A test hook, as STRATA_TEST_CRASH: $STRATA_TEST_NBD_FILE=PATH=SOCKET
+ * opens the file node of image PATH with QSD's nbd driver, from the NBD
+ * server on unix socket SOCKET (its default export), read-write, instead
+ * of with the file driver.  A test puts nbdkit's error filter under one
+ * layer that way: a merge target whose writes fail with ENOSPC on a
+ * trigger file (tests/func/delete-enospc.sh), without root for a full
+ * file system.  strata still reads PATH's headers itself; nbdkit's file
+ * plugin serves the same bytes.  Returns SOCKET when @st is PATH's
+ * identity (borrowed from the environment), else NULL. */
+static const char *
+test_nbd_socket(const struct stat *st)
+{
+    const char *v = getenv("STRATA_TEST_NBD_FILE");
+    const char *eq = v ? strchr(v, '=') : NULL;
+    CLEANUP_FREE char *path = NULL;
+
+    if (!eq)
+        return NULL;
+    path = st_xstrndup(v, (size_t) (eq - v));
+    return same_file(path, st) ? eq + 1 : NULL;
+}
+
 /* The format node on the file with @st's identity, in @g; borrowed. */
 static const char *
 graph_node_for(const struct st_qmp_graph *g, const struct stat *st)
 {
+    const char *test_sock = test_nbd_socket(st);
+
     for (size_t i = 0; i < g->n; i++) {
         const struct st_qmp_node *n = &g->nodes[i];
         const struct st_qmp_node *file;
@@ -194,6 +226,10 @@ graph_node_for(const struct st_qmp_graph *g, const struct stat *st)
         file = n->file ? st_qmp_graph_find(g, n->file) : NULL;
         if (file && file->filename && file->filename[0] == '/' &&
             same_file(file->filename, st))
+            return n->name;
+        /* QSD names an nbd node "nbd+unix://?socket=SOCKET". */
+        if (test_sock && file && file->driver && strcmp(file->driver, "nbd") == 0 &&
+            file->filename && strstr(file->filename, test_sock))
             return n->name;
     }
     return NULL;
@@ -332,10 +368,16 @@ st_session_open_chain(struct st_session *sess, const char *path, const char *for
         const struct st_layer *l = &chain->layers[i];
 
         st_strv_add_owned(&names, st_session_node_name(l->abs_path));
-        layers[i].path = l->abs_path;
+        struct stat st;
+        const char *test_sock = stat(l->abs_path, &st) == 0 ? test_nbd_socket(&st) : NULL;
+
+        layers[i].path = test_sock ? test_sock : l->abs_path;
+        layers[i].nbd_export = test_sock ? "" : NULL;
         layers[i].format = l->format;
         layers[i].node_name = names[i];
-        layers[i].read_only = !(writable && i == 0);
+        /* The hook's NBD node is writable from the start: blockdev-
+         * reopen leaves a non-file protocol node as it is (qmp/blockdev.c). */
+        layers[i].read_only = !test_sock && !(writable && i == 0);
     }
     if (!(opened = st_qmp_blockdev_open_chain_on(st_session_qmp(sess), layers, n_new, "l", below,
                                                  errp)))

@@ -49,6 +49,16 @@ struct st_session *st_session_open(const char *run_root, const char *dom,
                                    struct st_error **errp);
 
 /**
+ * st_session_open_transient:
+ * @run_root: the run directory (--run-dir)
+ *
+ * A transient QSD of no domain, in RUN/op-XXXXXX, for an operation on
+ * image files alone ('chain rebase FILE').  Returns: an owned session,
+ * or NULL with @errp set.
+ */
+struct st_session *st_session_open_transient(const char *run_root, struct st_error **errp);
+
+/**
  * st_session_start_live:
  *
  * Start the domain's long-running QSD in RUN/DOM ('strata start').

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,6 +150,20 @@ reopen_rw(struct st_qmp *qmp, const char *name, bool target, struct st_error **e
                   : st_qmp_blockdev_reopen_rw(qmp, n, f, errp);
 }
 
+/* Whether format node @name sits on a "file" protocol node.  Not so
+ * only under the test hook of live/session.c (an NBD server under a
+ * layer); then QSD's filename of it is a URI, not the path a header
+ * must name. */
+static bool
+on_file_node(struct st_qmp *qmp, const char *name)
+{
+    CLEANUP_QMP_GRAPH struct st_qmp_graph *g = st_qmp_graph_read(qmp, NULL);
+    const struct st_qmp_node *n = g ? st_qmp_graph_find(g, name) : NULL;
+    const struct st_qmp_node *f = n && n->file ? st_qmp_graph_find(g, n->file) : NULL;
+
+    return !f || !f->driver || strcmp(f->driver, "file") == 0;
+}
+
 /* The format node whose live backing is @name (the overlay a commit
  * rewrites); owned, or NULL. */
 static char *
@@ -195,6 +210,57 @@ on_progress(uint64_t done, uint64_t total, void *opaque)
     st_op_crash_point("delete-job-running");
     if (opts->progress)
         opts->progress(done, total, opts->opaque);
+}
+
+/* A job that waits for space in its target's file system (on-error=
+ * enospc, qmp/job.h): say so with the file and the wait, once per wait. */
+struct nospace {
+    const struct st_delete_opts *opts;
+    const char *disk;
+    const char *target;     /* the file the job writes */
+};
+
+static void
+on_nospace(bool stopped, uint64_t left, int64_t wait_ms, void *opaque)
+{
+    const struct nospace *ns = opaque;
+    CLEANUP_FREE char *msg = NULL;
+
+    if (!stopped) {
+        st_warn("snapshot", "disk '%s': space came back in '%s'; copying again", ns->disk,
+                ns->target);
+        if (ns->opts->nospace)
+            ns->opts->nospace(NULL, ns->opts->opaque);
+        return;
+    }
+    msg = st_xasprintf("disk '%s': no space left writing '%s'; %" PRIu64
+                       " bytes still to copy; waiting up to %" PRId64 " s for space",
+                       ns->disk, ns->target, left, (wait_ms + 999) / 1000);
+    st_warn("snapshot", "%s", msg);
+    if (ns->opts->nospace)
+        ns->opts->nospace(msg, ns->opts->opaque);
+}
+
+/* st_qmp_job_run(), with a job cancelled for lack of space (its errnum
+ * ENOSPC) told as the file it could not write and the space it needs.
+ * The job was cancelled cleanly: the target holds part of the data, as
+ * after any failed commit, and the journal's next run starts it again. */
+static bool
+run_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, const struct nospace *ns,
+        struct st_error **errp)
+{
+    struct st_error *err = NULL;
+
+    if (st_qmp_job_run(qmp, job, &err))
+        return true;
+    if (err->errnum == ENOSPC) {
+        st_error_prepend(&err, "no space left writing '%s': ", ns->target);
+        st_error_set_path(&err, ns->target);
+        st_error_hint(&err, "free space on the file system of '%s' (about the bytes still to copy), "
+                      "then run the same command again to finish it; nothing was lost", ns->target);
+    }
+    st_error_propagate(errp, err);
+    return false;
 }
 
 static bool
@@ -284,6 +350,10 @@ adopt_job(struct st_qmp *qmp, const struct st_qmp_job_opts *job, struct st_error
     }
     if (strcmp(status, "ready") == 0 && !job_cmd(qmp, "job-complete", job->job_id, errp))
         return -1;
+    /* Paused for lack of space (on-error=enospc) when its run was
+     * killed: try again, and wait for space as a new job would. */
+    if (strcmp(status, "paused") == 0 && !job_cmd(qmp, "job-resume", job->job_id, errp))
+        return -1;
     if (strcmp(status, "pending") == 0) {
         /* Pending: the flush before finalize that the dead run may not
          * have made, as st_qmp_job_wait() does for a job it sees
@@ -351,8 +421,12 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
     CLEANUP_FREE char *below = NULL;
     char *written[2] = { NULL, NULL };     /* borrowed: the job's data target */
     char *rewritten[2] = { NULL, NULL };   /* borrowed: the overlay finalize rewrites */
+    struct nospace ns = {
+        .opts = opts, .disk = s->disk, .target = s->kind == ST_PLAN_COMMIT ? s->base : s->top,
+    };
     struct st_qmp_job_opts job = {
         .job_id = job_id, .speed = opts->speed, .timeout_ms = opts->timeout_ms,
+        .pause_on_nospace = true, .nospace = on_nospace, .nospace_opaque = &ns,
         .progress = on_progress, .progress_opaque = (void *) opts,
         .abort_flag = opts->abort_flag, .flush_pending = written, .flush_end = rewritten,
     };
@@ -399,7 +473,7 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
         if (s->new_backing && !(below = node_of(sess, s->new_backing, errp)))
             return false;
         job.base_node = below;  /* NULL flattens */
-        return st_qmp_job_run(qmp, &job, errp);
+        return run_job(qmp, &job, &ns, errp);
     }
     if (!reopen_rw(qmp, base, true, errp) || !reopen_rw(qmp, top, false, errp))
         return false;
@@ -413,8 +487,12 @@ run_step(struct st_session *sess, const struct st_plan_step *s, size_t i,
             return false;
         job.top_node = top;
         rewritten[0] = over;
+        /* Only the test hook puts a base on anything but a file node:
+         * ask QSD only then (a graph read per commit otherwise). */
+        if (getenv("STRATA_TEST_NBD_FILE") && !on_file_node(qmp, base))
+            job.backing_file = s->base;
     }
-    return st_qmp_job_run(qmp, &job, errp);
+    return run_job(qmp, &job, &ns, errp);
 }
 
 /* Close what the steps removed from the graph, so that a live QSD
@@ -557,17 +635,22 @@ run_data(const struct st_store *store, const char *dom, const struct st_plan *pl
             const char *target = s->kind == ST_PLAN_COMMIT ? s->base : s->top;
             uint64_t data0, zero0, data1, zero1;
 
+            struct st_error *err = NULL;
+
             target_usage(target, &data0, &zero0);
             if (opts->step_begin)
                 opts->step_begin(s, i, plan->nsteps, opts->opaque);
-            if (!run_step(sess, s, i, opts, &sj, errp)) {
+            if (!run_step(sess, s, i, opts, &sj, &err)) {
                 if (opts->step_end)
                     opts->step_end(s, opts->opaque);
-                st_error_prepend(errp, "disk '%s': %s '%s' into '%s': ", s->disk,
+                st_error_prepend(&err, "disk '%s': %s '%s' into '%s': ", s->disk,
                                  s->kind == ST_PLAN_COMMIT ? "commit of" : "stream of",
                                  s->kind == ST_PLAN_COMMIT ? s->top : s->base,
                                  s->kind == ST_PLAN_COMMIT ? s->base : s->top);
-                st_error_hint(errp, AGAIN_HINT);
+                /* run_job()'s hint says which space to free first. */
+                if (err->errnum != ENOSPC)
+                    st_error_hint(&err, AGAIN_HINT);
+                st_error_propagate(errp, err);
                 return false;
             }
             if (opts->step_end)

@@ -47,6 +47,11 @@ struct st_delete_opts {
     void (*step_begin)(const struct st_plan_step *step, size_t i, size_t n, void *opaque);
     void (*step_end)(const struct st_plan_step *step, void *opaque);
     st_qmp_progress_fn progress;
+    /* Called when a job waits for space to write (its target's file
+     * system is full; the job is paused, and resumed until the
+     * timeout) with the line also printed as a warning, and with NULL
+     * when it copies again.  Or NULL. */
+    void (*nospace)(const char *msg, void *opaque);
     void *opaque;
     const volatile sig_atomic_t *abort_flag;   /* non-zero: cancel the running job; or NULL */
     struct st_delete_stats *stats;  /* out (added to), or NULL */

@@ -13,7 +13,9 @@
  *             point-in-time node; live: each disk's export moved to its
  *             new overlay (phase "switched" after)
  *   commit    domain XML, then the snapshot marked current
- *   clean     journal removed; live: the old active nodes closed
+ *   clean     journal removed; live: the old active nodes closed; the
+ *             layers left behind removed as opts->current says
+ *             (ops/revert-abandon.h; the library leaves them)
  *   abort     before the switch: overlay nodes closed, files removed,
  *             journal removed */
 #include "config.h"
@@ -36,6 +38,7 @@
 #include "live/exporter.h"
 #include "live/nbdclients.h"
 #include "live/session.h"
+#include "ops/op-create.h"
 #include "ops/op-revert.h"
 #include "ops/op-util.h"
 
@@ -70,6 +73,8 @@ struct op {
     struct json_object *journal;        /* owned */
     size_t swapped;                     /* live: exports moved so far */
     int clients_cut;                    /* live: NBD connections the swap ended; -1 unknown */
+    struct st_abandoned *ab;            /* owned; not LEAVE: the layers left behind */
+    size_t nab;
 };
 
 static void
@@ -88,6 +93,7 @@ op_clear(struct op *op)
     st_tree_free(op->tree);
     st_domain_free(op->dom);
     json_object_put(op->journal);
+    st_abandoned_free(op->ab, op->nab);
 }
 #define CLEANUP_OP ST_CLEANUP(op_clear)
 
@@ -97,6 +103,8 @@ st_revert_result_clear(struct st_revert_result *res)
     if (!res)
         return;
     free(res->name);
+    free(res->kept_as);
+    st_abandoned_free(res->abandoned, res->nabandoned);
     st_op_disk_results_free(res->disks, res->ndisks);
     memset(res, 0, sizeof *res);
 }
@@ -486,6 +494,90 @@ abort_run(struct op *op)
     }
 }
 
+/* ---- the layers left behind (ops/revert-abandon.h) ------------------ */
+
+static bool
+examine(struct op *op, struct st_error **errp)
+{
+    CLEANUP_STRV char **devs = NULL;
+
+    for (size_t k = 0; k < op->n; k++)
+        st_strv_add(&devs, op->ovs[k].dev);
+    return st_abandoned_examine(op->store, op->dom, op->tree, devs, &op->ab, &op->nab, errp);
+}
+
+/* KEEP: the current state becomes a snapshot like any other, through
+ * snapshot-create, before the revert leaves it. */
+static bool
+keep_current(const struct st_store *store, const char *dom, const struct st_revert_opts *opts,
+             char **kept_as, struct st_error **errp)
+{
+    CLEANUP_SNAPSHOT struct st_snapshot *req = NULL;
+    struct st_create_opts co = { .run_dir = opts->run_dir };
+    struct st_create_result cres = { 0 };
+
+    static const char unnamed[] = "<domainsnapshot/>";
+
+    /* Unnamed, st_op_create() names it after the Unix time, as libvirt does. */
+    if (opts->keep_name)
+        req = st_snapshot_new(opts->keep_name, errp);
+    else
+        req = st_snapshot_parse(unnamed, strlen(unnamed), "--keep-current", 0, errp);
+    if (!req)
+        return false;
+    if (!st_op_create(store, dom, req, &co, &cres, errp)) {
+        st_error_prepend(errp, "cannot keep the current state as a snapshot: ");
+        return false;
+    }
+    *kept_as = ST_STEAL(&cres.name);
+    st_create_result_clear(&cres);
+    return true;
+}
+
+/* Which layers go, or why the revert is refused (before anything changes). */
+static bool
+plan_abandoned(struct op *op, struct st_error **errp)
+{
+    bool discard = op->opts->current == ST_REVERT_CURRENT_DISCARD;
+
+    for (size_t i = 0; i < op->nab; i++) {
+        struct st_abandoned *a = &op->ab[i];
+
+        /* A point in time is a snapshot's content, not a leftover. */
+        if (a->pit_of)
+            continue;
+        /* Named as a snapshot's overlay, the data is that snapshot's
+         * branch head: metadata names it and a delete merges it, so it
+         * stays (the output says so).  Named by nothing, it would be
+         * lost to every command: refused. */
+        if (a->allocated > 0 && !discard && a->overlay_of)
+            continue;
+        if (a->allocated > 0 && !discard) {
+            st_error_set(errp, ST_E_CONFLICT,
+                         "disk '%s': the active layer '%s' holds %llu bytes written since the last "
+                         "snapshot, which no snapshot names, so the revert would leave them behind",
+                         a->dev, a->path, (unsigned long long) a->allocated);
+            st_error_set_path(errp, a->path);
+            st_error_hint(errp, "add --keep-current[=NAME] to keep them as a snapshot, or "
+                          "--discard-current to throw them away");
+            return false;
+        }
+        if (!a->ours) {
+            if (!discard)
+                continue;
+            st_error_set(errp, ST_E_CONFLICT,
+                         "disk '%s': the active layer '%s' was not made by strata (no record of it), "
+                         "so --discard-current does not remove it", a->dev, a->path);
+            st_error_set_path(errp, a->path);
+            st_error_hint(errp, "revert with --keep-current, or without --discard-current and "
+                          "remove the file yourself");
+            return false;
+        }
+        a->remove = true;
+    }
+    return true;
+}
+
 /* ---- commit and clean ----------------------------------------------- */
 
 static bool
@@ -526,12 +618,39 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
 {
     CLEANUP_OP struct op op = { .store = store, .opts = opts };
     CLEANUP_STRV char **pits = NULL;
+    CLEANUP_FREE char *target = NULL;
+    CLEANUP_FREE char *kept_as = NULL;
     int64_t t0 = st_op_now_us();
     bool ok;
 
     memset(res, 0, sizeof *res);
     if (!validate(&op, dom, snap, errp))
         return false;
+    if (opts->current != ST_REVERT_CURRENT_LEAVE) {
+        if (!examine(&op, errp))
+            return false;
+        if (opts->current == ST_REVERT_CURRENT_KEEP && st_abandoned_has_data(op.ab, op.nab)) {
+            /* By name: the new snapshot becomes current, and "revert to
+             * the current snapshot" means the one current before it. */
+            target = st_xstrdup(op.node->snap->name);
+            /* A live domain without --force would refuse the revert
+             * below: refuse before the snapshot is made. */
+            if (!(op.sess = st_session_open(opts->run_dir, dom, errp)) || !check_live(&op, errp) ||
+                !st_session_close(&op.sess, errp))
+                return false;
+            if (!keep_current(store, dom, opts, &kept_as, errp))
+                return false;
+            op_clear(&op);
+            op = (struct op) { .store = store, .opts = opts };
+            if (!validate(&op, dom, target, errp) || !examine(&op, errp)) {
+                st_error_prepend(errp, "the current state was kept as snapshot '%s', but: ",
+                                 kept_as);
+                return false;
+            }
+        }
+        if (!plan_abandoned(&op, errp))
+            return false;
+    }
     /* The point-in-time paths (op.sdom keeps them; plan() repoints op.ndom). */
     for (size_t k = 0; k < op.n; k++)
         st_strv_add(&pits, op.disks[k].pit->source);
@@ -558,6 +677,12 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
     if (!st_journal_clear(store, dom, errp))
         return false;
     clean(&op);
+    if (opts->current != ST_REVERT_CURRENT_LEAVE &&
+        !st_abandoned_remove(store, dom, op.ab, op.nab,
+                             opts->current != ST_REVERT_CURRENT_DISCARD, errp)) {
+        st_error_prepend(errp, "reverted to '%s', but: ", op.node->snap->name);
+        return false;
+    }
 
     res->name = st_xstrdup(op.node->snap->name);
     res->live = op.sess->live;
@@ -568,6 +693,13 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
         res->disks[k].dev = st_xstrdup(op.ovs[k].dev);
         res->disks[k].backing = st_xstrdup(pits[k]);
         res->disks[k].overlay = st_xstrdup(op.ovs[k].path);
+    }
+    if (opts->current != ST_REVERT_CURRENT_LEAVE) {
+        res->abandon_reported = true;
+        res->abandoned = ST_STEAL(&op.ab);
+        res->nabandoned = op.nab;
+        op.nab = 0;
+        res->kept_as = ST_STEAL(&kept_as);
     }
     res->total_us = st_op_now_us() - t0;
     return true;
@@ -585,5 +717,9 @@ st_revert_result_json(const struct st_revert_result *res)
                                : json_object_new_int64(res->clients_cut));
     json_object_object_add(o, "disks", st_op_disk_results_json(res->disks, res->ndisks, false));
     json_object_object_add(o, "total-us", json_object_new_int64(res->total_us));
+    if (res->abandon_reported) {
+        json_object_object_add(o, "kept-as", st_json_string_or_null(res->kept_as));
+        json_object_object_add(o, "abandoned", st_abandoned_json(res->abandoned, res->nabandoned));
+    }
     return o;
 }

@@ -21,11 +21,23 @@
 
 #include "common/error.h"
 #include "ops/op-util.h"
+#include "ops/revert-abandon.h"
 #include "store/store.h"
+
+/* What becomes of the active layer the revert leaves (ops/revert-abandon.h). */
+enum st_revert_current {
+    ST_REVERT_CURRENT_LEAVE,    /* it stays as it is (the library's behaviour) */
+    ST_REVERT_CURRENT_ASK,      /* data named by no snapshot: refuse; data that is a
+                                 * snapshot's overlay: it stays; empty: remove it */
+    ST_REVERT_CURRENT_DISCARD,  /* remove it */
+    ST_REVERT_CURRENT_KEEP,     /* data: make it snapshot keep_name first; then as ASK */
+};
 
 struct st_revert_opts {
     const char *run_dir;        /* run root (live QSD in RUN/DOM, else transient) */
     bool force;                 /* a live domain: swap the exports, cutting clients off */
+    enum st_revert_current current;
+    const char *keep_name;      /* KEEP: the new snapshot's name; NULL: the Unix time */
 };
 
 struct st_revert_result {
@@ -35,6 +47,11 @@ struct st_revert_result {
     struct st_op_disk_result *disks;    /* owned; backing: the snapshot's point in time */
     size_t ndisks;
     int64_t total_us;
+    /* Not LEAVE: the layers left behind and what became of them. */
+    bool abandon_reported;
+    struct st_abandoned *abandoned;     /* owned */
+    size_t nabandoned;
+    char *kept_as;              /* owned; KEEP: the snapshot made of the old state, or NULL */
 };
 
 void st_revert_result_clear(struct st_revert_result *res);
@@ -61,7 +78,9 @@ bool st_op_revert(const struct st_store *store, const char *dom, const char *sna
                   struct st_error **errp);
 
 /* {"name", "live", "clients-cut" (live only; null when unknown),
- * "disks": [{"disk", "backing", "overlay"}], "total-us"}; owned. */
+ * "disks": [{"disk", "backing", "overlay"}], "total-us"}, and when not
+ * LEAVE "kept-as" (snapshot name or null) and "abandoned":
+ * st_abandoned_json(); owned. */
 struct json_object *st_revert_result_json(const struct st_revert_result *res);
 
 #endif

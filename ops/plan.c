@@ -340,6 +340,33 @@ plan_disk_discard(struct st_plan *p, const struct st_plan_input *in, size_t di,
         add_unlink(p, d->target, d->files[order[i]].path, true);
 }
 
+/* Whether on disk @di nothing but snapshot @s needs the files @s
+ * reaches: no other snapshot's point in time or overlay, and not the
+ * active chain, leads to its point in time or its overlay.  Such a
+ * branch (left by a revert, its other snapshots deleted) has nobody to
+ * merge into: merging would leave a file nothing names, so its files go
+ * with it (issue 18: nothing left behind). */
+static bool
+branch_alone(const struct st_plan_input *in, size_t di, size_t s)
+{
+    const struct st_plan_disk *d = &in->disks[di];
+    CLEANUP_FREE bool *needed = st_xcalloc(d->nfiles + 1, sizeof *needed);
+    int F = in->snaps[s].pit[di], O = in->snaps[s].overlay[di];
+
+    if (!valid_file(d, F) && !valid_file(d, O))
+        return false;
+    mark_chain(d, d->active, needed);
+    for (size_t t = 0; t < in->nsnaps; t++) {
+        if (t == s)
+            continue;
+        mark_chain(d, in->snaps[t].pit[di], needed);
+        mark_chain(d, in->snaps[t].overlay[di], needed);
+    }
+    /* Every file of the graph is on one of these chains (the world is
+     * built from them), so nothing else can back onto F or O. */
+    return !(valid_file(d, F) && needed[F]) && !(valid_file(d, O) && needed[O]);
+}
+
 /* Post-order (leaves first) of @s's descendants into @p->deletes. */
 static void
 collect_descendants(struct st_plan *p, const struct st_plan_input *in, size_t s, bool *deleted,
@@ -421,7 +448,9 @@ st_plan_delete(const struct st_plan_input *in, const struct st_plan_opts *opts,
         return ST_STEAL(&p);
 
     for (size_t di = 0; di < in->ndisks; di++) {
-        if (opts->mode == ST_PLAN_ONE) {
+        if (opts->mode == ST_PLAN_ONE && branch_alone(in, di, s)) {
+            plan_disk_discard(p, in, di, deleted);
+        } else if (opts->mode == ST_PLAN_ONE) {
             if (!plan_disk_one(p, in, di, s, opts->no_stream, errp))
                 return NULL;
         } else {

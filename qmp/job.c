@@ -1,6 +1,8 @@
 /* qmp/job.c: start block jobs and drive them through their states. */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/json.h"
@@ -23,7 +25,21 @@ struct job_state {
     char *error;            /* owned; QSD's error text, first seen */
     char *status;           /* owned; last status seen */
     char *io_op;            /* owned; "read"/"write" of the first BLOCK_JOB_ERROR */
+    /* on-error=enospc (job.h): */
+    const struct st_qmp_job_opts *opts;     /* for ->nospace; or NULL */
+    bool stopped;           /* BLOCK_JOB_ERROR "stop" seen, "paused" not yet */
+    bool waiting;           /* paused for space; progress has not moved since */
+    int64_t stopped_ns;     /* when the wait began */
+    int64_t resume_ns;      /* when to send job-resume; 0 = not due */
+    int64_t cur, total;     /* last progress from query-jobs; -1 before */
+    int64_t wait_cur;       /* progress when the wait began */
 };
+
+static uint64_t
+bytes_left(const struct job_state *js)
+{
+    return js->total > js->cur && js->cur >= 0 ? (uint64_t) (js->total - js->cur) : 0;
+}
 
 void
 st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque)
@@ -109,19 +125,56 @@ poll_job(struct st_qmp *qmp, struct job_state *js, const struct st_qmp_job_opts 
         return true;
     if ((err = st_json_get_string(j, "error")) && !js->error)
         js->error = st_xstrdup(err);
-    if (o && o->progress && st_json_get_int64(j, "current-progress", &cur) &&
-        st_json_get_int64(j, "total-progress", &total) && cur >= 0 && total >= 0) {
+    if (!st_json_get_int64(j, "current-progress", &cur) ||
+        !st_json_get_int64(j, "total-progress", &total) || cur < 0 || total < 0)
+        return true;
+    js->cur = cur;
+    js->total = total;
+    if (js->waiting && cur > js->wait_cur) {
+        /* Copying again: the space came back. */
+        js->waiting = false;
+        st_debug("job %s copies again after waiting for space", js->id);
+        if (js->opts && js->opts->nospace)
+            js->opts->nospace(false, bytes_left(js), 0, js->opts->nospace_opaque);
+    }
+    if (o && o->progress) {
         o->progress((uint64_t) cur, (uint64_t) total, o->progress_opaque);
         st_qmp_step(qmp, "job-progress", (uint64_t) cur, (uint64_t) total);
     }
     return true;
 }
 
+/* The job paused for lack of space: tell the caller when this begins a
+ * wait, and resume it shortly (job.h).  A drain also pauses a job for a
+ * moment; only a pause after a "stop" action comes here. */
+static bool
+nospace_paused(struct st_qmp *qmp, struct job_state *js, const struct st_qmp_job_opts *o,
+               const struct st_deadline *dl, struct st_error **errp)
+{
+    int64_t now = st_now_ns();
+
+    js->stopped = false;
+    if (!poll_job(qmp, js, NULL, errp))
+        return false;
+    if (!js->waiting) {
+        js->waiting = true;
+        js->wait_cur = js->cur;
+        js->stopped_ns = now;
+        st_debug("job %s paused: no space to write; %" PRIu64 " bytes left", js->id,
+                 bytes_left(js));
+        if (o && o->nospace)
+            o->nospace(true, bytes_left(js), dl->end_ns > now ? (dl->end_ns - now) / 1000000 : 0,
+                       o->nospace_opaque);
+    }
+    js->resume_ns = now + (int64_t) ST_QMP_NOSPACE_RETRY_MS * 1000000;
+    return true;
+}
+
 /* React to one of our events; sets *done when the job has been dismissed. */
 static bool
 handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
-             const struct st_qmp_job_opts *o, bool cancelling, bool *done,
-             struct st_error **errp)
+             const struct st_qmp_job_opts *o, const struct st_deadline *dl, bool cancelling,
+             bool *done, struct st_error **errp)
 {
     const char *name = st_json_get_string(ev, "event");
     struct json_object *data = st_json_get_object(ev, "data");
@@ -132,11 +185,17 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
         /* BLOCK_JOB_COMPLETED/CANCELLED carry the error too;
          * BLOCK_JOB_ERROR says which side failed. */
         const char *op = st_json_get_string(data, "operation");
+        const char *action;
 
         if (err && !js->error)
             js->error = st_xstrdup(err);
         if (strcmp(name, "BLOCK_JOB_ERROR") == 0 && op && !js->io_op)
             js->io_op = st_xstrdup(op);
+        /* With on-error=enospc only ENOSPC stops a job (any other error
+         * is reported); the status goes to "paused" next. */
+        if (strcmp(name, "BLOCK_JOB_ERROR") == 0 && !cancelling &&
+            (action = st_json_get_string(data, "action")) && strcmp(action, "stop") == 0)
+            js->stopped = true;
         return true;
     }
     if (!status)
@@ -151,6 +210,8 @@ handle_event(struct st_qmp *qmp, struct job_state *js, struct json_object *ev,
     /* A READY or PENDING queued before our job-cancel arrives after it:
      * completing or finalizing a job being cancelled would fail and hide
      * why it was cancelled. */
+    if (strcmp(status, "paused") == 0 && js->stopped && !cancelling)
+        return nospace_paused(qmp, js, o, dl, errp);
     if (strcmp(status, "ready") == 0)
         return cancelling || simple(qmp, "job-complete", js->id, errp);
     if (strcmp(status, "pending") == 0 && cancelling)
@@ -184,7 +245,7 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
     int timeout_ms = o && o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
     int poll_ms = o && o->poll_ms > 0 ? o->poll_ms : DEFAULT_POLL_MS;
     struct st_deadline dl = st_deadline_in_ms(timeout_ms);
-    struct job_state js = { .id = job_id };
+    struct job_state js = { .id = job_id, .opts = o, .cur = -1, .total = -1 };
     struct st_error *cancel_reason = NULL;
     bool done = false, ok = false;
     int64_t next_poll = st_now_ns();
@@ -193,7 +254,7 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
         struct json_object *ev;
 
         while (!done && (ev = st_qmp_take_event(qmp, is_our_event, &js))) {
-            bool r = handle_event(qmp, &js, ev, o, cancel_reason != NULL, &done, &err);
+            bool r = handle_event(qmp, &js, ev, o, &dl, cancel_reason != NULL, &done, &err);
 
             json_object_put(ev);
             if (!r)
@@ -203,7 +264,13 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
             break;
         if (!cancel_reason && ((o && o->abort_flag && *o->abort_flag) ||
                                st_deadline_expired(&dl))) {
-            if (st_deadline_expired(&dl))
+            if (st_deadline_expired(&dl) && js.waiting)
+                st_error_set_errno(&cancel_reason, ENOSPC, ST_E_JOB,
+                                   "job '%s' had no space to write for %" PRId64
+                                   " ms and was cancelled; %" PRIu64 " bytes still to copy",
+                                   job_id, (st_now_ns() - js.stopped_ns) / 1000000,
+                                   bytes_left(&js));
+            else if (st_deadline_expired(&dl))
                 st_error_set(&cancel_reason, ST_E_TIMEOUT,
                              "job '%s' did not finish within %d ms and was cancelled", job_id,
                              timeout_ms);
@@ -216,6 +283,11 @@ st_qmp_job_wait(struct st_qmp *qmp, const char *job_id, const struct st_qmp_job_
         } else if (cancel_reason && st_deadline_expired(&dl)) {
             st_error_set(&err, ST_E_TIMEOUT, "job '%s' did not end after job-cancel", job_id);
             goto out;
+        } else if (!cancel_reason && js.resume_ns && st_now_ns() >= js.resume_ns) {
+            js.resume_ns = 0;
+            st_debug("resuming job %s to try the write again", job_id);
+            if (!simple(qmp, "job-resume", job_id, &err))
+                goto out;
         }
         if (st_now_ns() >= next_poll) {
             if (!poll_job(qmp, &js, o, &err))
@@ -318,6 +390,8 @@ st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *o, struct st_er
         json_object_object_add(args, "backing-file", json_object_new_string(backing));
     if (o->speed > 0)
         json_object_object_add(args, "speed", json_object_new_int64(o->speed));
+    if (o->pause_on_nospace)
+        json_object_object_add(args, "on-error", json_object_new_string("enospc"));
     json_object_object_add(args, "auto-finalize", json_object_new_boolean(0));
     json_object_object_add(args, "auto-dismiss", json_object_new_boolean(0));
     if (!st_qmp_run(qmp, cmd, args, errp))

@@ -6,7 +6,22 @@
  *
  * The runner waits on JOB_STATUS_CHANGE with a deadline, polls
  * query-jobs for progress on the same loop, reports QSD's error text
- * (query-jobs "error") and cancels the job on abort or at the deadline. */
+ * (query-jobs "error") and cancels the job on abort or at the deadline.
+ *
+ * A job started with on-error=enospc (@pause_on_nospace) pauses instead
+ * of failing when a write returns ENOSPC.  Seen here (QEMU 7.2.22, an
+ * intermediate block-commit whose base's file node is nbdkit's error
+ * filter answering ENOSPC; tests/func/delete-enospc.sh): BLOCK_JOB_ERROR
+ * {"operation": "write", "action": "stop"}, then JOB_STATUS_CHANGE
+ * "paused"; query-jobs keeps current-progress where it stopped (its
+ * total is the whole disk, so total - current is the span not yet
+ * passed, not the data left) and has no "error".  job-resume makes the
+ * job retry ("running", then "paused" again at once while there is no
+ * space; copying on once there is), and job-cancel of the paused job
+ * ends it as any cancel does (aborting, concluded).  Active commit and
+ * stream were not tried.  The runner resumes the paused job every
+ * ST_QMP_NOSPACE_RETRY_MS until the whole job's deadline, then cancels
+ * it. */
 #ifndef ST_QMP_JOB_H
 #define ST_QMP_JOB_H
 
@@ -25,6 +40,15 @@ enum st_qmp_job_type {
 /* Progress: @done of @total bytes (total may grow while a job runs). */
 typedef void (*st_qmp_progress_fn)(uint64_t done, uint64_t total, void *opaque);
 
+/* How often a job paused for lack of space is resumed to try again. */
+#define ST_QMP_NOSPACE_RETRY_MS 500
+
+/* A job of @pause_on_nospace: @stopped is true when it has paused for
+ * lack of space (once per wait, not at each failed retry), with @left
+ * bytes still to copy and @wait_ms until the job's deadline, when it
+ * will be cancelled; false when it copies again after such a wait. */
+typedef void (*st_qmp_nospace_fn)(bool stopped, uint64_t left, int64_t wait_ms, void *opaque);
+
 struct st_qmp_job_opts {
     enum st_qmp_job_type type;
     const char *job_id;         /* required; unique among QSD's jobs */
@@ -39,6 +63,9 @@ struct st_qmp_job_opts {
      * json:{...} string.  Ignored for an active commit. */
     const char *backing_file;
     int64_t speed;              /* bytes/s rate limit; 0 = none */
+    bool pause_on_nospace;      /* on-error=enospc: wait for space (above) */
+    st_qmp_nospace_fn nospace;  /* or NULL */
+    void *nospace_opaque;
     int timeout_ms;             /* whole job; negative = none; 0 = 1 hour */
     int poll_ms;                /* query-jobs interval for progress; 0 = 200 ms */
     st_qmp_progress_fn progress;    /* or NULL */
@@ -84,7 +111,10 @@ void st_qmp_job_progress_bar(uint64_t done, uint64_t total, void *opaque);
  * if QSD refused to start it ("block-commit: <desc>") or went away,
  * ST_E_JOB with QSD's error text if it failed ("job 'ID' failed:
  * <error>") or was cancelled by @abort_flag, ST_E_TIMEOUT if it was
- * cancelled at the deadline.
+ * cancelled at the deadline; ST_E_JOB with errnum ENOSPC if it was
+ * cancelled at the deadline while paused for lack of space ("job 'ID'
+ * had no space to write for N ms and was cancelled; B bytes still to
+ * copy").
  */
 bool st_qmp_job_run(struct st_qmp *qmp, const struct st_qmp_job_opts *opts,
                     struct st_error **errp);

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/path.h"
 #include "common/xalloc.h"
+#include "store/created.h"
 #include "store/journal.h"
 
 enum { JOURNAL_MAX_BYTES = 16 << 20 };
@@ -126,6 +127,10 @@ st_journal_write(const struct st_store *store, const char *dom, struct json_obje
     CLEANUP_FREE char *path = journal_path(store, dom);
     CLEANUP_FREE char *text = st_json_pretty(journal);
 
+    /* The lasting record first: the journal goes when the operation
+     * ends, and the files it names may stay (store/created.h). */
+    if (!st_created_add_from_journal(store, dom, journal, errp))
+        return false;
     return st_path_write_atomic(path, 0600, text, strlen(text), errp);
 }
 

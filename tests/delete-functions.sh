@@ -14,6 +14,7 @@
 #   dead_or_zombie PID            gone, or a zombie (a killed live QSD
 #                                 stays one until init reaps it)
 #   stop_unless_dead PID          for cleanup_fn
+#   left_behind DOM WHAT          no orphan, no file backed by a gone file
 #   no_qsd_left                   no QSD runs on a file under $dir ($what
 #                                 names the case in the failure)
 #   kill_orphan_qsds              after strata was killed: kill the
@@ -137,5 +138,21 @@ kill_orphan_qsds() {
         kill -9 "$pid" 2>/dev/null || true
         _wait_until 10 "QSD to die" dead_or_zombie "$pid"
         rm -rf "$(dirname "$f")"
+    done
+}
+
+# left_behind DOM WHAT: the invariant of issue 18 after an operation:
+# 'chain check DOM' lists no orphan (every file strata made is named by
+# metadata or removed) and no image file under $dir has a backing file
+# that is gone.
+left_behind() {
+    local f b rc=0
+    st --json chain check "$1" >"$dir/check.json" || rc=$?
+    [ "$rc" = 0 ] || fail "$2: chain check $1 exited $rc: $(cat "$dir/check.json")"
+    assert_json "$dir/check.json" '.orphans == [] and .["orphan-count"] == 0 and .clean'
+    for f in "$dir"/*; do
+        [ -f "$f" ] || continue
+        b=$(qemu-img info -U --output=json "$f" 2>/dev/null | jq -r '.["full-backing-filename"] // empty') || continue
+        [ -z "$b" ] || [ -e "$b" ] || fail "$2: '$f' is left backed by '$b', which is gone"
     done
 }

@@ -88,8 +88,9 @@ expand() {
         }
         for my $l (@lines) {
             my ($file, $text) = split /\t/, $l, 2;
-            # Optional parts inside a word (DEV=PATH[,format=F]) go.
-            1 while $text =~ s/(?<=[\w=])\[,[^\]]*\]//;
+            # Optional parts inside a word (DEV=PATH[,format=F],
+            # --keep-current[=NAME]) go; --help examples give the value.
+            1 while $text =~ s/(?<=[\w=])\[[,=][^\]]*\]//;
             $text =~ s/(?<=\S)\.\.\.//g;      # DEV=PATH... repeats
             $text =~ s/([\[\]{}|])/ $1 /g;
             @tok = split " ", $text; $pos = 0;
@@ -110,6 +111,7 @@ fill() {
     FILE|FILE.xml) echo "$dir/none.file" ;;
     DIR) echo "$dir/none.dir" ;;
     DEV=PATH) echo "vda=$dir/none.qcow2" ;;
+    OLD=NEW) echo "$dir/none.old=$dir/none.new" ;;
     unix:PATH) echo "unix:$dir/none.sock" ;;
     tcp:HOST:PORT) echo "tcp:127.0.0.1:1" ;;
     N) echo 1 ;;

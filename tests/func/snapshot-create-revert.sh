@@ -60,13 +60,18 @@ assert_eq "$(info s2 Parent)" s1 "s2 parent"
 assert_eq "$(info s1 Current)" no "s1 no longer current"
 "$QEMU_IMG" convert -U -O raw "$dir/vda.s2" "$dir/vda-at-s2.raw"
 qemu-io -f qcow2 -c 'write -q -P 0x55 0 64K' "$dir/vda.s2"
+qemu-io -f qcow2 -c 'write -q -P 0x57 0 64K' "$dir/vdb.s2"
 "$QEMU_IMG" convert -U -O raw "$dir/vda.s2" "$dir/vda-s2-branch.raw"
 "$QEMU_IMG" convert -U -O raw "$dir/vdb.s2" "$dir/vdb-s2-branch.raw"
 sums_s2=$(md5sum "$dir"/vd?.s1 "$dir"/vd?.s2)
 
 # Revert to s1: fresh overlays on the files active when s1 was taken.
+# The layers left hold data and are s2's overlays: they stay, and the
+# output says so.
 out=$("${st[@]}" snapshot-revert web s1)
-assert_eq "$out" "Domain snapshot s1 reverted"
+assert_eq "$out" "Domain snapshot s1 reverted
+Disk vda: $dir/vda.s2 stays, as the overlay of snapshot s2
+Disk vdb: $dir/vdb.s2 stays, as the overlay of snapshot s2"
 assert_eq "$(blk)" "vda=$dir/vda.s1-1 vdb=$dir/vdb.s1-1 " "domblklist after revert"
 "$QEMU_IMG" info --output=json "$dir/vda.s1-1" >"$dir/info.json"
 assert_json "$dir/info.json" ".\"backing-filename\" == \"$dir/vda.qcow2\""
@@ -100,7 +105,15 @@ diff -u "$dir/tree.want" "$dir/tree" || fail "tree after the branch"
     fail "s3 branch of vda"
 
 # Revert to s2 (the other branch), then --current: each time a new file.
-"${st[@]}" snapshot-revert web s2 >/dev/null
+# s3's overlays are empty: removed, and s3's metadata names them no more.
+out=$("${st[@]}" snapshot-revert web s2)
+assert_eq "$out" "Domain snapshot s2 reverted
+Disk vda: removed $dir/vda.s3, which held no data
+Disk vdb: removed $dir/vdb.s3, which held no data"
+[ ! -e "$dir/vda.s3" ] && [ ! -e "$dir/vdb.s3" ] || fail "s3's empty overlays left"
+"${st[@]}" snapshot-dumpxml web s3 | grep -q "vda.s3" && fail "s3 still names vda.s3"
+"$QEMU_IMG" compare -q -U -f qcow2 -F raw "$dir/vda.s1-1" "$dir/vda-s3-branch.raw" ||
+    fail "s3's point in time changed"
 assert_eq "$(blk)" "vda=$dir/vda.s2-1 vdb=$dir/vdb.s2-1 " "domblklist after revert to s2"
 "$QEMU_IMG" compare -q -U -f qcow2 -F raw "$dir/vda.s2-1" "$dir/vda-at-s2.raw" ||
     fail "revert to s2 shows the wrong data"
@@ -109,6 +122,8 @@ assert_eq "$(blk)" "vda=$dir/vda.s2-1 vdb=$dir/vdb.s2-1 " "domblklist after reve
 out=$("${st[@]}" snapshot-revert web --current --json)
 jq -e --arg f "$dir/vda.s2-2" '.name == "s2" and .disks[0].overlay == $f' <<<"$out" >/dev/null ||
     fail "second revert to s2 did not get a fresh name: $out"
+jq -e --arg f "$dir/vda.s2-1" '.["kept-as"] == null and .abandoned[0] == {"disk": "vda", "path": $f, "allocated-bytes": 0, "overlay-of": null, "action": "removed"}' <<<"$out" >/dev/null ||
+    fail "second revert to s2 did not remove the empty vda.s2-1: $out"
 assert_eq "$("${st[@]}" snapshot-current web --name)" s2
 
 # Default name: the Unix time; a snapshot-create without FILE works too.
@@ -139,7 +154,7 @@ assert_eq "$(blk)" "vda=$dir/custom-vda.qcow2 $vdb_before " "domblklist after fr
     fail "vdb not recorded as snapshot='no'"
 
 # Every chain is sound.
-for f in "$dir"/vd?.s?-? "$dir"/vd?.s3 "$dir/custom-vda.qcow2"; do
+for f in "$dir"/vd?.s?-? "$dir/custom-vda.qcow2"; do
     "$QEMU_IMG" check -q "$f" || fail "qemu-img check $f"
 done
 # No QSD left, no journal left.

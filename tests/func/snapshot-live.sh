@@ -82,6 +82,9 @@ assert_eq "$(ls "$dir")" "$before" "files after the refused revert"
 # With --force the exports are swapped onto fresh overlays on s1's files.
 "${st[@]}" --json snapshot-revert web s1 --force >"$dir/rev.json"
 assert_json "$dir/rev.json" ".live == true and .disks[0].overlay == \"$dir/vda.s1-1\""
+# s2's overlay was empty: removed, and s2's metadata no longer names it.
+assert_json "$dir/rev.json" "[.abandoned[] | .action] == [\"removed\", \"removed\"] and .abandoned[0].path == \"$dir/vda.s2\" and .abandoned[0][\"overlay-of\"] == \"s2\""
+[ ! -e "$dir/vda.s2" ] || fail "the empty vda.s2 was left"
 nbdcopy "$vda" "$dir/vda-now.raw"
 nbdcopy "$vdb" "$dir/vdb-now.raw"
 cmp "$dir/vda-now.raw" "$dir/vda-at-s1.raw" || fail "vda after the live revert is not s1"
@@ -118,8 +121,9 @@ assert_eq "$("${st[@]}" snapshot-current web --name)" s2
 "${st[@]}" stop web
 wait_for_exit "$pid" 10
 
-# Offline afterwards: the branch left behind still reads as s2 did.
-qemu-img compare -q -f qcow2 -F raw "$dir/vda.s2" "$dir/vda-at-s2.raw" ||
+# Offline afterwards: the branch left behind (s2's point in time; its
+# empty overlay went with the first revert) still reads as s2 did.
+qemu-img compare -q -f qcow2 -F raw "$dir/vda.s1" "$dir/vda-at-s2.raw" ||
     fail "the s2 branch changed"
 qemu-io -f qcow2 -r -c 'read -q -P 0x55 0 64K' "$dir/vda.s3" >/dev/null || fail "s3 branch data"
 printf 's1\n  |\n  +- s2\n  +- s3\n    \n\n' >"$dir/tree.want"

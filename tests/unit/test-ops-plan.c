@@ -1,6 +1,7 @@
 /* tests/unit/test-ops-plan.c: the merge planner of snapshot-delete on
  * many tree shapes: linear chains (root, middle, leaf, current), after
- * revert, several branches, --children spanning the current branch, two
+ * revert (and a lone abandoned branch, whose files go with its last
+ * snapshot), several branches, --children spanning the current branch, two
  * disks where one has snapshot='no', --no-stream refusals, and the JSON
  * form the journal keeps. */
 #include "config.h"
@@ -386,6 +387,65 @@ test_leaf_on_an_abandoned_branch_commits_its_head(void **state)
     assert_false(p->current_changes);
 }
 
+/* The abandoned branch alone: s2's parent s1 was deleted, so nothing
+ * but s2 reaches o1 and o2.  Merging them would leave a file nothing
+ * names; they go with s2, tops first, without copying (issue 18). */
+static void
+test_leaf_of_a_lone_abandoned_branch_takes_its_files(void **state)
+{
+    struct world w;
+    CLEANUP_PLAN struct st_plan *p = NULL;
+
+    (void) state;
+    world_init(&w, 1);
+    file(&w, 0, "base", NULL, 100);
+    file(&w, 0, "o1", "base", 20);
+    file(&w, 0, "o2", "o1", 5);
+    file(&w, 0, "r1", "base", 1);
+    active(&w, 0, "r1");
+    snap(&w, "s0", NULL, true, "base", "r1", NULL, NULL);
+    snap(&w, "s2", "s0", false, "o1", "o2", NULL, NULL);
+    p = plan_ok(&w, "s2", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 0);
+    assert_unlinks(p, (const char *[]) { "o2", "o1", NULL }, true);
+    assert_int_equal(p->bytes, 0);
+}
+
+/* The same with the branch's overlay removed by a revert's
+ * --discard-current (no overlay recorded): its point in time goes. */
+static void
+test_leaf_without_overlay_on_a_lone_branch_takes_its_point_in_time(void **state)
+{
+    struct world w;
+    CLEANUP_PLAN struct st_plan *p = NULL;
+
+    (void) state;
+    world_init(&w, 1);
+    file(&w, 0, "base", NULL, 100);
+    file(&w, 0, "o1", "base", 20);
+    file(&w, 0, "r1", "base", 1);
+    active(&w, 0, "r1");
+    snap(&w, "s0", NULL, true, "base", "r1", NULL, NULL);
+    snap(&w, "s2", "s0", false, "o1", NULL, NULL, NULL);
+    p = plan_ok(&w, "s2", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 0);
+    assert_unlinks(p, (const char *[]) { "o1", NULL }, true);
+}
+
+/* A branch another snapshot still reaches is merged as before. */
+static void
+test_leaf_whose_parent_names_its_point_in_time_still_commits(void **state)
+{
+    struct world w;
+    CLEANUP_PLAN struct st_plan *p = NULL;
+
+    (void) state;
+    reverted(&w);
+    p = plan_ok(&w, "s2", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 1);
+    assert_unlinks(p, (const char *[]) { "o2", NULL }, false);
+}
+
 /* base <- o1 <- {o2, r2 (active)}: reverted to s2, whose point in time
  * o1 now backs two branches; s1 @base with overlay o1. */
 static void
@@ -682,6 +742,9 @@ main(void)
         cmocka_unit_test(test_current_delete_is_an_active_commit_with_pivot),
         cmocka_unit_test(test_current_delete_streams_when_the_active_layer_is_bigger),
         cmocka_unit_test(test_after_revert_a_shared_base_is_streamed_into_each_branch),
+        cmocka_unit_test(test_leaf_of_a_lone_abandoned_branch_takes_its_files),
+        cmocka_unit_test(test_leaf_without_overlay_on_a_lone_branch_takes_its_point_in_time),
+        cmocka_unit_test(test_leaf_whose_parent_names_its_point_in_time_still_commits),
         cmocka_unit_test(test_no_stream_refuses_a_shared_base),
         cmocka_unit_test(test_leaf_on_an_abandoned_branch_commits_its_head),
         cmocka_unit_test(test_commit_is_refused_into_a_child_that_backs_two_branches),
