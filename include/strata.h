@@ -270,8 +270,21 @@ int strata_snapshot_list_children_names(strata_snapshot *snap, char ***names, un
 
 /* Revert with the domain live: swap its exports, cutting clients off. */
 #define STRATA_REVERT_FORCE (1u << 0)
+/* What becomes of the active layer the revert leaves behind (strata
+ * snapshot-revert, strata-snapshot-create(1)).  None of the three: it
+ * stays as it is (this library's behaviour before them).  CHECK: as
+ * the program does by default: refuse (STRATA_ERR_CONFLICT, nothing
+ * changed) when it holds data no snapshot names, leave it when it is
+ * a snapshot's overlay, remove it when it is empty.  DISCARD_CURRENT:
+ * remove it, data or not (--discard-current).  KEEP_CURRENT: when it
+ * holds data, make it a snapshot named after the time first
+ * (--keep-current), then as CHECK.  At most one of the three; only a
+ * file strata's record proves it made is ever removed. */
+#define STRATA_REVERT_CHECK_CURRENT   (1u << 1)
+#define STRATA_REVERT_DISCARD_CURRENT (1u << 2)
+#define STRATA_REVERT_KEEP_CURRENT    (1u << 3)
 /* Each disk gets a fresh overlay on the snapshot's point in time; the
- * snapshot becomes current.  @flags: STRATA_REVERT_FORCE, STRATA_NO_WAIT. */
+ * snapshot becomes current.  @flags: STRATA_REVERT_*, STRATA_NO_WAIT. */
 int strata_snapshot_revert(strata_snapshot *snap, unsigned flags);
 
 /* ---- long jobs ------------------------------------------------------ */

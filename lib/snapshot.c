@@ -395,10 +395,21 @@ strata_snapshot_revert(strata_snapshot *snap, unsigned flags)
     CLEANUP_CLOSE int lock = -1;
     struct st_revert_result res = { 0 };
     struct st_revert_opts o = { .force = flags & STRATA_REVERT_FORCE };
+    unsigned current = flags & (STRATA_REVERT_CHECK_CURRENT | STRATA_REVERT_DISCARD_CURRENT |
+                                STRATA_REVERT_KEEP_CURRENT);
 
     if (!st_api_check_snapshot(__func__, snap) ||
-        !st_api_check_flags(__func__, flags, STRATA_REVERT_FORCE | STRATA_NO_WAIT))
+        !st_api_check_flags(__func__, flags, STRATA_REVERT_FORCE | STRATA_REVERT_CHECK_CURRENT |
+                            STRATA_REVERT_DISCARD_CURRENT | STRATA_REVERT_KEEP_CURRENT |
+                            STRATA_NO_WAIT))
         return -1;
+    if (current & (current - 1))
+        return st_api_invalid_int(__func__, "CHECK_CURRENT, DISCARD_CURRENT and KEEP_CURRENT "
+                                  "exclude each other");
+    o.current = current == STRATA_REVERT_CHECK_CURRENT ? ST_REVERT_CURRENT_ASK
+              : current == STRATA_REVERT_DISCARD_CURRENT ? ST_REVERT_CURRENT_DISCARD
+              : current == STRATA_REVERT_KEEP_CURRENT ? ST_REVERT_CURRENT_KEEP
+                                                      : ST_REVERT_CURRENT_LEAVE;
     o.run_dir = snap->dom->conn->run_dir;
     if (!(store = st_api_store_for(snap->dom, &err)) ||
         (lock = st_api_lock(store, snap->dom, flags, &err)) < 0 ||

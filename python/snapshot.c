@@ -229,15 +229,19 @@ snapshot_children(PyObject *self, PyObject *args, PyObject *kwargs)
 static PyObject *
 snapshot_revert(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = { "force", "no_wait", NULL };
+    static char *kwlist[] = { "force", "no_wait", "check_current", "discard_current",
+                              "keep_current", NULL };
     stpy_snapshot *s = (stpy_snapshot *) self;
-    int force = 0, no_wait = 0, rc;
+    int force = 0, no_wait = 0, check = 0, discard = 0, keep = 0, rc;
     unsigned flags;
 
-    if (!stpy_parse(args, kwargs, "|$pp:revert", kwlist, &force, &no_wait) ||
+    if (!stpy_parse(args, kwargs, "|$ppppp:revert", kwlist, &force, &no_wait, &check, &discard,
+                    &keep) ||
         !stpy_guard_enter(s->domain->conn))
         return NULL;
-    flags = (force ? STRATA_REVERT_FORCE : 0) | (no_wait ? STRATA_NO_WAIT : 0);
+    flags = (force ? STRATA_REVERT_FORCE : 0) | (no_wait ? STRATA_NO_WAIT : 0) |
+            (check ? STRATA_REVERT_CHECK_CURRENT : 0) |
+            (discard ? STRATA_REVERT_DISCARD_CURRENT : 0) | (keep ? STRATA_REVERT_KEEP_CURRENT : 0);
     Py_BEGIN_ALLOW_THREADS
     rc = strata_snapshot_revert(s->snap, flags);
     Py_END_ALLOW_THREADS
@@ -317,10 +321,14 @@ static PyMethodDef snapshot_methods[] = {
                 "An iterator over the children as Snapshot objects, each looked up\n"
                 "when reached (see list_children_names())."),
     STPY_METHOD("revert", snapshot_revert,
-                "revert(*, force=False, no_wait=False)\n--\n\n"
+                "revert(*, force=False, no_wait=False, check_current=False,\n"
+                "       discard_current=False, keep_current=False)\n--\n\n"
                 "Give each disk a fresh overlay on this point in time and make it current\n"
                 "(strata_snapshot_revert); force=True with the domain live cuts its NBD\n"
-                "clients off."),
+                "clients off.  The active layer left behind: stays as it is by default;\n"
+                "check_current refuses (ConflictError) to leave data no snapshot names\n"
+                "and removes an empty layer, as the strata program does;\n"
+                "discard_current removes it; keep_current makes it a snapshot first."),
     STPY_METHOD("edit", snapshot_edit,
                 "edit(xml, *, rename=False, clone=False, no_wait=False)\n--\n\n"
                 "Replace the snapshot's metadata (virsh snapshot-edit,\n"

@@ -203,6 +203,10 @@ main(int argc, char **argv)
     INVALID_INT(strata_snapshot_revert(NULL, 0));
     INVALID_INT(strata_snapshot_revert(snap, BAD_FLAG));
     INVALID_INT(strata_snapshot_revert((strata_snapshot *) conn, 0));
+    INVALID_INT(strata_snapshot_revert(snap, STRATA_REVERT_CHECK_CURRENT |
+                                       STRATA_REVERT_DISCARD_CURRENT));
+    INVALID_INT(strata_snapshot_revert(snap, STRATA_REVERT_KEEP_CURRENT |
+                                       STRATA_REVERT_DISCARD_CURRENT));
     INVALID_PTR(strata_snapshot_create_as(NULL, "x", NULL, NULL, 0, 0));
     INVALID_PTR(strata_snapshot_create_as(foreign, "x", NULL, NULL, 0, 0));
     INVALID_PTR(strata_snapshot_create_as(dom, "x", NULL, NULL, 0, BAD_FLAG));

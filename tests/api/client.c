@@ -14,6 +14,7 @@
  *   client STATE RUN DOM diff FROM TO DEV
  *   client STATE RUN DOM import-libvirt CONFIG-DIR SNAPSHOT-DIR
  *   client STATE RUN DOM export-libvirt DIR
+ *   client STATE RUN DOM revert SNAP [check | discard | keep]
  *
  * A failed call prints "error CODE: MESSAGE" on stderr and exits 3. */
 #include <stdio.h>
@@ -186,6 +187,17 @@ run(strata_domain *dom, const char *cmd, int argc, char **argv)
         }
         printf("cancelled: %s\n", strata_error_get_message(strata_last_error()));
         return 0;
+    }
+    if (strcmp(cmd, "revert") == 0 && (argc == 1 || argc == 2)) {
+        strata_snapshot *snap = strata_snapshot_lookup(dom, argv[0]);
+        unsigned flags = argc < 2 ? 0
+                       : strcmp(argv[1], "check") == 0 ? STRATA_REVERT_CHECK_CURRENT
+                       : strcmp(argv[1], "discard") == 0 ? STRATA_REVERT_DISCARD_CURRENT
+                                                         : STRATA_REVERT_KEEP_CURRENT;
+        int rc = snap && strata_snapshot_revert(snap, flags) == 0 ? 0 : failed();
+
+        strata_snapshot_free(snap);
+        return rc;
     }
     if (strcmp(cmd, "export-libvirt") == 0 && argc == 1)
         return strata_domain_export_libvirt(dom, argv[0], 0) < 0 ? failed() : 0;

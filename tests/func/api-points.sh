@@ -110,3 +110,24 @@ assert_eq "$(cd "$dir" && "$client" state run vm export-stop - -)" 1 "API export
     fail "export with relative directories"
 grep -q "socket=$dir/run/vm/export/nbd.sock\$" "$dir/rel" || fail "export URI: $(cat "$dir/rel")"
 (cd "$dir" && "$STRATA" --state-dir state --run-dir run export vm --stop) >/dev/null
+
+# strata_snapshot_revert()'s choices for the active layer it leaves: by
+# default it stays; CHECK_CURRENT refuses to leave data no snapshot
+# names (nothing changes); KEEP_CURRENT makes it a snapshot first;
+# DISCARD_CURRENT removes it.
+"$client" "$dir/state" "$dir/run" vm revert first
+unnamed=$(active_of vm vda)
+wr "$unnamed" 'write -P 0x66 2M 64K'
+before=$(st snapshot-list vm --name | sed '/^$/d' | sort | tr '\n' ' ')
+rc=0; "$client" "$dir/state" "$dir/run" vm revert first check 2>"$dir/err" || rc=$?
+assert_eq "$rc" 3 "revert CHECK_CURRENT with unnamed data"
+assert_contains "$(cat "$dir/err")" "error conflict: disk 'vda': the active layer '$unnamed'"
+assert_eq "$(active_of vm vda)" "$unnamed" "the active layer after the refused revert"
+"$client" "$dir/state" "$dir/run" vm revert first keep
+assert_eq "$(st snapshot-list vm --name | sed '/^$/d' | wc -l)" $(( $(wc -w <<<"$before") + 1 )) \
+    "snapshots after KEEP_CURRENT"
+[ -e "$unnamed" ] || fail "KEEP_CURRENT removed the data it was to keep"
+unnamed=$(active_of vm vda)
+wr "$unnamed" 'write -P 0x77 2M 64K'
+"$client" "$dir/state" "$dir/run" vm revert first discard
+[ ! -e "$unnamed" ] || fail "DISCARD_CURRENT left '$unnamed'"

@@ -215,3 +215,20 @@ def test_deadline(tmp, conn):
     dom.snapshot_lookup("s1").delete()
     assert dom.snapshot_list_names() == ["s2"]
     assert qemu_io(dom.get_disks()[0].path, "read -P 0x11 0 16M", read=True)
+
+
+def test_revert_current(tmp, conn):
+    from conftest import active
+    vda = qcow2(os.path.join(tmp, "rc.qcow2"))
+    dom = conn.define_as("rc", [("vda", vda)])
+    s1 = dom.snapshot_create_as("s1")
+    s1.revert()                                   # s1's overlay stays: s1 names it
+    unnamed = active(dom, "vda")
+    assert qemu_io(unnamed, "write -P 0x55 0 64K")
+    with pytest.raises(strata.ConflictError) as e:
+        s1.revert(check_current=True)             # data no snapshot names
+    assert unnamed in str(e.value) and active(dom, "vda") == unnamed
+    with pytest.raises(strata.InvalidArgError):
+        s1.revert(check_current=True, discard_current=True)
+    s1.revert(discard_current=True)
+    assert not os.path.exists(unnamed)
