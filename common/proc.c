@@ -120,6 +120,46 @@ fail:
     _exit(127);
 }
 
+pid_t
+st_proc_pid_file_read(const char *path)
+{
+    CLEANUP_FREE char *text = st_path_read(path, 64, NULL, NULL);
+    char *end;
+    long v;
+
+    if (!text)
+        return 0;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno || end == text || v <= 1 || v > 0x3fffffff)
+        return 0;
+    return (pid_t) v;
+}
+
+bool
+st_proc_pid_alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+bool
+st_proc_cmdline_has(pid_t pid, const char *needle)
+{
+    CLEANUP_FREE char *proc = NULL;
+    CLEANUP_FREE char *cmd = NULL;
+    size_t len;
+
+    if (!st_proc_pid_alive(pid))
+        return false;
+    proc = st_xasprintf("/proc/%d/cmdline", (int) pid);
+    if (!(cmd = st_path_read(proc, 1 << 20, &len, NULL)))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (cmd[i] == '\0')
+            cmd[i] = ' ';
+    return strstr(cmd, needle) != NULL;
+}
+
 int
 st_proc_test_crash_signal(void)
 {

@@ -31,6 +31,16 @@ struct st_proc_opts {
  * registered children and then re-raises the signal.  Idempotent. */
 void st_proc_install_signal_handlers(void);
 
+/* The pid a pid file holds, or 0 when @path is missing or holds no
+ * plausible pid (2 .. 2^30-1). */
+pid_t st_proc_pid_file_read(const char *path);
+/* Whether process @pid exists (only ESRCH says no; EPERM is alive). */
+bool st_proc_pid_alive(pid_t pid);
+/* Whether process @pid is alive and its command line contains
+ * @needle: that program (a QSD given a path of its run directory), not
+ * a process that reused its pid. */
+bool st_proc_cmdline_has(pid_t pid, const char *needle);
+
 /* The signal strata's test crash points die of: $STRATA_TEST_CRASH_SIGNAL
  * (PIPE, TERM or KILL; default KILL), so that the tests see what each
  * way of dying leaves behind. */

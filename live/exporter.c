@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "common/proc.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
@@ -45,23 +46,8 @@ static bool
 qsd_alive(const char *dir)
 {
     CLEANUP_FREE char *pid_path = st_path_join(dir, "qsd.pid");
-    CLEANUP_FREE char *text = st_path_read(pid_path, 64, NULL, NULL);
-    CLEANUP_FREE char *proc = NULL;
-    CLEANUP_FREE char *cmd = NULL;
-    size_t len;
-    long pid;
 
-    if (!text || (pid = strtol(text, NULL, 10)) <= 1 || pid > 0x3fffffff)
-        return false;
-    if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
-        return false;
-    proc = st_xasprintf("/proc/%ld/cmdline", pid);
-    if (!(cmd = st_path_read(proc, 1 << 20, &len, NULL)))
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (cmd[i] == '\0')
-            cmd[i] = ' ';
-    return strstr(cmd, pid_path) != NULL;
+    return st_proc_cmdline_has(st_proc_pid_file_read(pid_path), pid_path);
 }
 
 static struct json_object *

@@ -16,6 +16,7 @@
 #include "common/deadline.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "common/proc.h"
 #include "common/xalloc.h"
 #include "live/opdirs.h"
 
@@ -30,42 +31,13 @@ st_opdir_claim(const char *dir, struct st_error **errp)
     return st_path_write_atomic(path, 0600, text, strlen(text), errp);
 }
 
-/* The pid in @dir/@name, or -1. */
+/* The pid in @dir/@name, or 0. */
 static pid_t
 read_pid(const char *dir, const char *name)
 {
     CLEANUP_FREE char *path = st_path_join(dir, name);
-    CLEANUP_FREE char *text = st_path_read(path, 64, NULL, NULL);
-    char *end;
-    long v;
 
-    if (!text)
-        return -1;
-    v = strtol(text, &end, 10);
-    return end != text && v > 0 && v < INT32_MAX ? (pid_t) v : -1;
-}
-
-static bool
-alive(pid_t pid)
-{
-    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
-/* Whether process @pid's command line names @dir: a QSD of that
- * directory, not a process that reused its pid. */
-static bool
-cmdline_names(pid_t pid, const char *dir)
-{
-    CLEANUP_FREE char *path = st_xasprintf("/proc/%d/cmdline", (int) pid);
-    size_t len = 0;
-    CLEANUP_FREE char *buf = st_path_read(path, 1 << 16, &len, NULL);
-
-    if (!buf)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (buf[i] == '\0')
-            buf[i] = ' ';
-    return strstr(buf, dir) != NULL;
+    return st_proc_pid_file_read(path);
 }
 
 static void
@@ -76,12 +48,12 @@ end_orphan(pid_t pid, const char *dir, int grace_ms)
     st_warn("qsd", "stopping QSD pid %d, left running in %s by a strata that died", (int) pid,
             dir);
     kill(pid, SIGTERM);
-    while (alive(pid) && !st_deadline_expired(&dl)) {
+    while (st_proc_pid_alive(pid) && !st_deadline_expired(&dl)) {
         struct timespec ts = { 0, 5 * 1000 * 1000 };
 
         nanosleep(&ts, NULL);   /* not our child: no wait to block on */
     }
-    if (alive(pid))
+    if (st_proc_pid_alive(pid))
         kill(pid, SIGKILL);
 }
 
@@ -103,14 +75,14 @@ st_opdirs_sweep(const char *run_root, int grace_ms)
             continue;
         dir = st_path_join(run_root, e->d_name);
         owner = read_pid(dir, "strata.pid");
-        if (owner == getpid() || alive(owner))
+        if (owner == getpid() || st_proc_pid_alive(owner))
             continue;
         /* Unclaimed and new: its strata may be between mkdtemp() and
          * st_opdir_claim(). */
-        if (owner < 0 && stat(dir, &st) == 0 && time(NULL) - st.st_mtime < 60)
+        if (!owner && stat(dir, &st) == 0 && time(NULL) - st.st_mtime < 60)
             continue;
         qsd = read_pid(dir, "qsd.pid");
-        if (alive(qsd) && cmdline_names(qsd, dir))
+        if (st_proc_cmdline_has(qsd, dir))
             end_orphan(qsd, dir, grace_ms);
         if (st_path_remove_tree(dir, NULL)) {
             st_debug("removed %s, left by a strata that died", dir);

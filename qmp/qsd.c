@@ -34,45 +34,6 @@ enum {
     LOG_TAIL_BYTES = 2048,
 };
 
-/* The pid in @path, or 0 when missing or not a number. */
-static pid_t
-read_pid(const char *path)
-{
-    CLEANUP_FREE char *text = st_path_read(path, 64, NULL, NULL);
-    char *end;
-    long v;
-
-    if (!text)
-        return 0;
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (errno || end == text || v <= 1 || v > 0x3fffffff)
-        return 0;
-    return (pid_t) v;
-}
-
-/* True if @pid is alive and its command line names @pid_path: a QSD of
- * this run directory, not a recycled pid.  The pid file's path is
- * matched because QSD gets it verbatim (--pidfile PATH); the socket path
- * is comma-escaped inside --chardev, so a run dir with a comma in it
- * would never match. */
-static bool
-pid_serves(pid_t pid, const char *pid_path)
-{
-    CLEANUP_FREE char *proc = st_xasprintf("/proc/%d/cmdline", (int) pid);
-    CLEANUP_FREE char *cmd = NULL;
-    size_t len;
-
-    if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
-        return false;
-    if (!(cmd = st_path_read(proc, 1 << 20, &len, NULL)))
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (cmd[i] == '\0')
-            cmd[i] = ' ';
-    return strstr(cmd, pid_path) != NULL;
-}
-
 static char *
 log_tail(const char *path)
 {
@@ -294,6 +255,11 @@ qemu_opt_escape(const char *s)
 }
 
 /* Kill whatever a failed start left running. */
+/* A QSD of ours is recognised by its pid file's path in its command
+ * line (st_proc_cmdline_has()): QSD gets it verbatim (--pidfile PATH),
+ * while the socket path is comma-escaped inside --chardev, so a run dir
+ * with a comma in it would never match that. */
+
 static void
 abandon(struct st_qsd *qsd)
 {
@@ -302,8 +268,8 @@ abandon(struct st_qsd *qsd)
     /* A daemonized QSD may have written its pid file before the
      * deadline passed for its parent. */
     if (qsd->pid <= 0)
-        qsd->pid = read_pid(qsd->pid_path);
-    if (qsd->pid > 0 && pid_serves(qsd->pid, qsd->pid_path)) {
+        qsd->pid = st_proc_pid_file_read(qsd->pid_path);
+    if (qsd->pid > 0 && st_proc_cmdline_has(qsd->pid, qsd->pid_path)) {
         struct st_deadline dl = st_deadline_in_ms(2000);
 
         kill(qsd->pid, SIGTERM);
@@ -320,9 +286,9 @@ abandon(struct st_qsd *qsd)
 static bool
 clear_stale(struct st_qsd *qsd, struct st_error **errp)
 {
-    pid_t old = read_pid(qsd->pid_path);
+    pid_t old = st_proc_pid_file_read(qsd->pid_path);
 
-    if (old && pid_serves(old, qsd->pid_path)) {
+    if (old && st_proc_cmdline_has(old, qsd->pid_path)) {
         st_error_set(errp, ST_E_BUSY, "a QSD (pid %d) already runs in '%s'", (int) old,
                      qsd->run_dir);
         st_error_hint(errp, "stop it first, or use another run directory");
@@ -380,7 +346,7 @@ spawn(struct st_qsd *qsd, const struct st_qsd_opts *opts, const struct st_deadli
             st_error_set_path(errp, qsd->log_path);
             return false;
         }
-        if (!(qsd->pid = read_pid(qsd->pid_path))) {
+        if (!(qsd->pid = st_proc_pid_file_read(qsd->pid_path))) {
             st_error_set(errp, ST_E_QMP, "QSD started but wrote no pid file '%s'",
                          qsd->pid_path);
             qsd->pid = -1;
@@ -391,7 +357,7 @@ spawn(struct st_qsd *qsd, const struct st_qsd_opts *opts, const struct st_deadli
     }
     qsd->pid = qsd->known_pid = qsd->proc.pid;
     /* QSD writes its pid file after its monitor and exports are set up. */
-    while (!read_pid(qsd->pid_path)) {
+    while (!st_proc_pid_file_read(qsd->pid_path)) {
         struct timespec ts = { 0, READY_POLL_MS * 1000 * 1000 };
 
         if (st_proc_exited(&qsd->proc)) {
@@ -452,10 +418,10 @@ struct st_qsd *
 st_qsd_attach(const char *run_dir, int timeout_ms, struct st_error **errp)
 {
     struct st_qsd *qsd = qsd_new(run_dir);
-    pid_t pid = read_pid(qsd->pid_path);
+    pid_t pid = st_proc_pid_file_read(qsd->pid_path);
 
     qsd->long_running = true;
-    if (!pid || !pid_serves(pid, qsd->pid_path)) {
+    if (!pid || !st_proc_cmdline_has(pid, qsd->pid_path)) {
         if (pid || st_path_exists(qsd->sock_path)) {
             st_error_set(errp, ST_E_NOT_FOUND,
                          "no QSD runs in '%s' (removed the stale pid file and socket of pid %d)",
