@@ -564,22 +564,9 @@ run(struct op *op, struct st_error **errp)
 static void
 abort_run(struct op *op)
 {
-    struct st_error *err = NULL;
+    CLEANUP_FREE char *what = st_xasprintf("snapshot '%s'", op->name);
 
-    if (!st_op_overlays_discard(st_op_live_qmp(op->sess), op->ovs, op->n,
-                                &err)) {
-        st_warn("snapshot", "snapshot '%s': rollback incomplete, the journal is kept: %s",
-                op->name, err->msg);
-        st_error_free(err);
-        return;
-    }
-    /* Live: the nodes this operation opened for its chains, too. */
-    if (op->sess)
-        st_session_close_opened(op->sess);
-    if (!st_journal_clear(op->store, op->dom->name, &err)) {
-        st_warn("snapshot", "%s", err->msg);
-        st_error_free(err);
-    }
+    st_op_abort(op->store, op->dom->name, op->sess, op->ovs, op->n, what);
 }
 
 /* ---- commit --------------------------------------------------------- */

@@ -335,3 +335,23 @@ st_op_now_us(void)
 {
     return st_now_ns() / 1000;
 }
+
+void
+st_op_abort(const struct st_store *store, const char *dom, struct st_session *sess,
+            struct st_op_overlay *ovs, size_t n, const char *what)
+{
+    struct st_error *err = NULL;
+
+    if (!st_op_overlays_discard(st_op_live_qmp(sess), ovs, n, &err)) {
+        st_warn("snapshot", "%s: rollback incomplete, the journal is kept: %s", what, err->msg);
+        st_error_free(err);
+        return;
+    }
+    /* Live: the nodes this operation opened for its chains, too. */
+    if (sess)
+        st_session_close_opened(sess);
+    if (!st_journal_clear(store, dom, &err)) {
+        st_warn("snapshot", "%s", err->msg);
+        st_error_free(err);
+    }
+}

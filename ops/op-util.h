@@ -74,6 +74,19 @@ struct st_session;
 struct st_qmp *st_op_live_qmp(struct st_session *sess);
 
 /**
+ * st_op_abort:
+ * @what: the operation, for the warning ("snapshot 's1'", "revert to 's1'")
+ *
+ * The abort path of create and revert once their overlays exist:
+ * st_op_overlays_discard(), then (live) close the nodes the session
+ * opened for the chains, then clear the journal.  When the overlays
+ * cannot all be discarded the journal is kept (recover finishes it);
+ * failures are warnings: the operation's own error is the one to say.
+ */
+void st_op_abort(const struct st_store *store, const char *dom, struct st_session *sess,
+                 struct st_op_overlay *ovs, size_t n, const char *what);
+
+/**
  * st_op_name_taken:
  *
  * True when @path exists or names a file that metadata of the domain
