@@ -351,6 +351,48 @@ uint64_t strata_plan_get_bytes(const strata_plan *plan);
 const char *const *strata_plan_get_deleted(const strata_plan *plan);
 void strata_plan_free(strata_plan *plan);
 
+/* ---- block jobs on a disk's active chain (virsh blockcommit, blockpull) */
+
+/* The parameters of a long job: the same as a delete's. */
+typedef strata_delete_params strata_job_params;
+
+#define STRATA_BLOCK_COMMIT_ACTIVE (1u << 0)  /* commit the active layer and pivot to base */
+
+/**
+ * strata_domain_block_commit:
+ * @disk: the disk's target name ("vda")
+ * @base: the file committed into; NULL: the chain's bottom
+ * @top: the file whose data goes down, with everything between it and
+ *   @base; NULL: the layer under the active one (ACTIVE: the active one)
+ * @params: NULL for the defaults
+ *
+ * Merge the layers from @top down to @base into @base; files left out
+ * of the chain stay on disk, as with virsh.  Refused (STRATA_ERR_CONFLICT)
+ * when a snapshot names a file it touches or @base backs another
+ * branch; the plain way to merge a snapshot away is
+ * strata_snapshot_delete().  With STRATA_BLOCK_COMMIT_ACTIVE the disk
+ * names @base afterwards (commit and pivot).  On failure nothing was
+ * lost and the same call finishes the commit.  @flags:
+ * STRATA_BLOCK_COMMIT_ACTIVE, STRATA_NO_WAIT.  Returns 0 when it
+ * merged, 1 when the merge was done already (a commit cut short after
+ * the switch), -1 on error.
+ */
+int strata_domain_block_commit(strata_domain *dom, const char *disk, const char *base,
+                               const char *top, unsigned flags, const strata_job_params *params);
+
+/**
+ * strata_domain_block_pull:
+ * @base: the file the active layer backs onto afterwards; NULL pulls
+ *   the whole chain (the active file stands alone)
+ *
+ * Copy the data of the layers above @base into the active file, which
+ * nothing else sees.  @flags: STRATA_NO_WAIT.  Returns 0 when it
+ * pulled, 1 when there was nothing to pull (the active file backs onto
+ * @base already, or onto nothing), -1 on error.
+ */
+int strata_domain_block_pull(strata_domain *dom, const char *disk, const char *base,
+                             unsigned flags, const strata_job_params *params);
+
 /* ---- chains ---------------------------------------------------------- */
 
 typedef struct strata_chain strata_chain;

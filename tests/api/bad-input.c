@@ -367,6 +367,30 @@ main(int argc, char **argv)
         strata_extents_free(NULL);
     }
 
+    /* Block jobs: the checks come before any file is touched. */
+    {
+        strata_job_params slow = { .timeout_s = 1u << 30 };
+
+        INVALID_INT(strata_domain_block_commit(NULL, "vda", NULL, NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_commit(foreign, "vda", NULL, NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_commit(dom, NULL, NULL, NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_commit(dom, "vda", NULL, NULL, BAD_FLAG, NULL));
+        INVALID_INT(strata_domain_block_commit(dom, "vda", "", NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_commit(dom, "vda", NULL, "", 0, NULL));
+        INVALID_INT(strata_domain_block_commit(dom, "vda", NULL, NULL, 0, &slow));
+        FAILS_INT(strata_domain_block_commit(dom, "vdz", NULL, NULL, 0, NULL), STRATA_ERR_NOT_FOUND);
+        FAILS_INT(strata_domain_block_commit(dom, "vda", "/nonexistent", NULL, 0, NULL),
+                  STRATA_ERR_NOT_FOUND);
+        INVALID_INT(strata_domain_block_pull(NULL, "vda", NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_pull(foreign, "vda", NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_pull(dom, NULL, NULL, 0, NULL));
+        INVALID_INT(strata_domain_block_pull(dom, "vda", NULL, STRATA_BLOCK_COMMIT_ACTIVE, NULL));
+        INVALID_INT(strata_domain_block_pull(dom, "vda", "", 0, NULL));
+        INVALID_INT(strata_domain_block_pull(dom, "vda", NULL, 0, &slow));
+        FAILS_INT(strata_domain_block_pull(dom, "vdz", NULL, 0, NULL), STRATA_ERR_NOT_FOUND);
+        FAILS_INT(strata_domain_block_pull(dom, "vda", "/nonexistent", 0, NULL), STRATA_ERR_NOT_FOUND);
+    }
+
     /* libvirt's files. */
     INVALID_PTR(strata_domain_import_libvirt(NULL, "x", NULL, NULL, 0));
     INVALID_PTR(strata_domain_import_libvirt(conn, NULL, NULL, NULL, 0));

@@ -15,6 +15,11 @@
  *   client STATE RUN DOM import-libvirt CONFIG-DIR SNAPSHOT-DIR
  *   client STATE RUN DOM export-libvirt DIR
  *   client STATE RUN DOM revert SNAP [check | discard | keep]
+ *   client STATE RUN DOM blockcommit DEV TOP BASE [active | cancel]
+ *   client STATE RUN DOM blockpull DEV BASE [cancel]
+ *      print the call's result (0 merged, 1 nothing to do) and whether
+ *      the progress callback saw bytes move; cancel: the first progress
+ *      call cancels (the call must fail with STRATA_ERR_JOB)
  *
  * A failed call prints "error CODE: MESSAGE" on stderr and exits 3. */
 #include <stdio.h>
@@ -123,9 +128,58 @@ cancel_first(uint64_t done, uint64_t total, void *opaque)
     return 1;
 }
 
+struct job_seen {
+    int calls;
+    int moved;                  /* a call with 0 < done */
+    int cancel;                 /* cancel at the first call */
+};
+
+static int
+job_progress(uint64_t done, uint64_t total, void *opaque)
+{
+    struct job_seen *s = opaque;
+
+    s->calls++;
+    if (done > 0 && done <= total)
+        s->moved = 1;
+    return s->cancel;
+}
+
+static int
+block_job(strata_domain *dom, int commit, int argc, char **argv)
+{
+    const char *mode = argc > (commit ? 3 : 2) ? argv[commit ? 3 : 2] : "";
+    struct job_seen seen = { .cancel = strcmp(mode, "cancel") == 0 };
+    strata_job_params p = { .progress = job_progress, .opaque = &seen };
+    int r;
+
+    if (seen.cancel)
+        p.speed = 1 << 20;      /* slow enough for a progress call before the end */
+    r = commit ? strata_domain_block_commit(dom, argv[0], opt(argv[2]), opt(argv[1]),
+                                            strcmp(mode, "active") == 0 ? STRATA_BLOCK_COMMIT_ACTIVE : 0,
+                                            &p)
+               : strata_domain_block_pull(dom, argv[0], opt(argv[1]), 0, &p);
+    if (seen.cancel) {
+        if (r >= 0 || strata_error_get_code(strata_last_error()) != STRATA_ERR_JOB) {
+            fprintf(stderr, "job not cancelled: returned %d\n", r);
+            return 1;
+        }
+        printf("cancelled after %d call(s)\n", seen.calls);
+        return 0;
+    }
+    if (r < 0)
+        return failed();
+    printf("%d %s\n", r, seen.moved ? "moved" : "still");
+    return 0;
+}
+
 static int
 run(strata_domain *dom, const char *cmd, int argc, char **argv)
 {
+    if (strcmp(cmd, "blockcommit") == 0 && (argc == 3 || argc == 4))
+        return block_job(dom, 1, argc, argv);
+    if (strcmp(cmd, "blockpull") == 0 && (argc == 2 || argc == 3))
+        return block_job(dom, 0, argc, argv);
     if (strcmp(cmd, "create-as") == 0 && argc >= 1)
         return create_as(dom, argc, argv);
     if (strcmp(cmd, "edit") == 0 && argc >= 2)
