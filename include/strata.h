@@ -26,7 +26,8 @@
  *    threads.  The last error is per thread.
  *  - The library never exits and changes no signal disposition.  It
  *    prints nothing, except debug lines on stderr when the environment
- *    has STRATA_DEBUG=1.
+ *    has STRATA_DEBUG=1; its warnings and debug lines go to a log
+ *    callback when one is set (strata_set_log_callback()).
  */
 #ifndef STRATA_H
 #define STRATA_H
@@ -88,6 +89,35 @@ int strata_error_get_errno(const strata_error *err);
 
 /* "not-found" for STRATA_ERR_NOT_FOUND...; NULL for an unknown code. */
 const char *strata_error_code_name(int code);
+
+/* ---- warnings and debug lines ------------------------------------ */
+
+typedef enum strata_log_level {
+    STRATA_LOG_WARNING = 1,     /* what the program prints as "strata: warning: ..." */
+    STRATA_LOG_DEBUG = 2,       /* with STRATA_LOG_WANT_DEBUG or STRATA_DEBUG=1 */
+} strata_log_level;
+
+/* @subsystem: "snapshot", "recover", "qmp.client", ... (never NULL);
+ * @message: one line, no prefix, no newline; both valid during the call. */
+typedef void (*strata_log_fn)(strata_log_level level, const char *subsystem,
+                              const char *message, void *opaque);
+
+#define STRATA_LOG_WANT_DEBUG (1u << 0)  /* also the debug lines */
+
+/**
+ * strata_set_log_callback:
+ * @fn: NULL: back to the default (warnings dropped, debug lines on
+ *   stderr when the environment has STRATA_DEBUG=1)
+ *
+ * Where the library's warnings go: a delete that kept a file, a
+ * rollback that kept its journal, an orphan daemon stopped...  Without
+ * a callback the library drops them.  For the whole process, not one
+ * connection: set it before using the library from other threads; it
+ * may be called from any thread that runs a library call (parallel NBD
+ * readers log from their own threads), so it must be thread-safe.
+ * @flags: STRATA_LOG_WANT_DEBUG.  Returns 0, or -1 on unknown flags.
+ */
+int strata_set_log_callback(strata_log_fn fn, void *opaque, unsigned flags);
 
 /* ---- connections ------------------------------------------------- */
 

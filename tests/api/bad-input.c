@@ -367,6 +367,11 @@ main(int argc, char **argv)
         strata_extents_free(NULL);
     }
 
+    /* The log callback: flags checked, the default kept on refusal. */
+    INVALID_INT(strata_set_log_callback(NULL, NULL, BAD_FLAG));
+    INVALID_INT(strata_set_log_callback(NULL, NULL, STRATA_LOG_WANT_DEBUG));
+    expect(__LINE__, "log callback reset", strata_set_log_callback(NULL, NULL, 0) == 0, STRATA_OK);
+
     /* Block jobs: the checks come before any file is touched. */
     {
         strata_job_params slow = { .timeout_s = 1u << 30 };

@@ -20,7 +20,11 @@
  *      print the call's result (0 merged, 1 nothing to do) and whether
  *      the progress callback saw bytes move; cancel: the first progress
  *      call cancels (the call must fail with STRATA_ERR_JOB)
+ *   client STATE RUN DOM define-xml XML-FILE
  *
+ * With CLIENT_LOG=1 in the environment the client sets a log callback
+ * that prints "log warning SUBSYSTEM: MESSAGE" on stdout (CLIENT_LOG=debug:
+ * with STRATA_LOG_WANT_DEBUG, and debug lines as "log debug ...").
  * A failed call prints "error CODE: MESSAGE" on stderr and exits 3. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,12 +274,28 @@ run(strata_domain *dom, const char *cmd, int argc, char **argv)
     return 2;
 }
 
+static void
+print_log(strata_log_level level, const char *subsystem, const char *message, void *opaque)
+{
+    /* flockfile: NBD reader threads may log at once. */
+    flockfile(stdout);
+    printf("log %s %s: %s\n", level == STRATA_LOG_DEBUG ? "debug" : "warning", subsystem, message);
+    funlockfile(stdout);
+    ++*(int *) opaque;
+}
+
 int
 main(int argc, char **argv)
 {
     strata_conn *conn;
     strata_domain *dom;
     int rc;
+    static int lines;
+    const char *want_log = getenv("CLIENT_LOG");
+
+    if (want_log && strata_set_log_callback(print_log, &lines,
+                                            strcmp(want_log, "debug") == 0 ? STRATA_LOG_WANT_DEBUG : 0) < 0)
+        return failed();
 
     if (argc < 5) {
         fprintf(stderr, "usage: %s STATE RUN DOM COMMAND [ARG...]\n", argv[0]);
@@ -291,6 +311,19 @@ main(int argc, char **argv)
             printf("%s\n", strata_domain_get_name(dom));
         strata_domain_free(dom);
         strata_close(conn);
+        return rc;
+    }
+    if (strcmp(argv[4], "define-xml") == 0 && argc == 6) {
+        char *xml = slurp(argv[5]);
+
+        dom = xml ? strata_domain_define_xml(conn, xml, 0) : NULL;
+        rc = dom ? 0 : failed();
+        free(xml);
+        strata_domain_free(dom);
+        strata_close(conn);
+        /* Back to the default: a later line must not reach print_log. */
+        if (want_log && strata_set_log_callback(NULL, NULL, 0) < 0)
+            return failed();
         return rc;
     }
     if (!(dom = strata_domain_lookup(conn, argv[3]))) {
