@@ -258,6 +258,28 @@ char *strata_snapshot_get_xml(strata_snapshot *snap, unsigned flags);
 /* Make @snap the current snapshot.  @flags: STRATA_NO_WAIT. */
 int strata_snapshot_set_current(strata_snapshot *snap, unsigned flags);
 
+/* What virsh snapshot-info and snapshot-list show of one snapshot
+ * (strings belong to the info; fields may be added at the end). */
+typedef struct strata_snapshot_info {
+    const char *name;
+    const char *domain;
+    const char *parent;         /* or NULL for a root */
+    const char *description;    /* or NULL */
+    const char *state;          /* libvirt's: "disk-snapshot", "shutoff", "running", ...,
+                                 * "nostate" when the XML has none */
+    int has_creation_time;
+    int64_t creation_time;      /* Unix seconds, when has_creation_time */
+    int current;                /* 1 for the domain's current snapshot */
+    int external;               /* 1: external (strata's kind), 0: internal */
+    size_t children;
+    size_t descendants;
+} strata_snapshot_info;
+
+/* @flags: 0.  NULL with the last error set (STRATA_ERR_NOT_FOUND when
+ * the snapshot is gone). */
+strata_snapshot_info *strata_snapshot_get_info(strata_snapshot *snap, unsigned flags);
+void strata_snapshot_info_free(strata_snapshot_info *info);
+
 #define STRATA_SNAPSHOT_EDIT_RENAME (1u << 0)  /* a new <name> renames; children follow */
 #define STRATA_SNAPSHOT_EDIT_CLONE  (1u << 1)  /* a new <name> copies; the original stays */
 /**

@@ -418,3 +418,61 @@ strata_snapshot_revert(strata_snapshot *snap, unsigned flags)
     st_revert_result_clear(&res);
     return 0;
 }
+
+/* ---- info ------------------------------------------------------------ */
+
+/* The public struct first, so that the struct's address is the block's;
+ * the strings it points to are the block's own. */
+struct info_block {
+    strata_snapshot_info info;
+    char *name, *domain, *parent, *description;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? st_xstrdup(s) : NULL;
+}
+
+strata_snapshot_info *
+strata_snapshot_get_info(strata_snapshot *snap, unsigned flags)
+{
+    CLEANUP_CTX struct ctx c = { .lock = -1 };
+    const struct st_tree_node *n;
+    const struct st_snapshot *s;
+    struct info_block *b;
+    const char *state;
+
+    if (!st_api_check_snapshot(__func__, snap) || !st_api_check_flags(__func__, flags, 0) ||
+        !ctx_open(snap->dom, CTX_SUMMARY, 0, &c) || !(n = find(&c, snap->name)))
+        return NULL;
+    s = n->snap;
+    state = st_snapshot_state_name(s->state);
+    b = st_xcalloc(1, sizeof *b);
+    b->name = st_xstrdup(s->name);
+    b->domain = st_xstrdup(c.dom->name);
+    b->parent = dup_or_null(n->parent ? n->parent->snap->name : s->parent);
+    b->description = dup_or_null(s->description);
+    b->info = (strata_snapshot_info) {
+        .name = b->name, .domain = b->domain, .parent = b->parent,
+        .description = b->description, .state = state ? state : "nostate",
+        .has_creation_time = s->has_creation_time, .creation_time = s->creation_time,
+        .current = s->current, .external = st_snapshot_is_external(s),
+        .children = n->nchildren, .descendants = st_tree_count_descendants(n),
+    };
+    return &b->info;
+}
+
+void
+strata_snapshot_info_free(strata_snapshot_info *info)
+{
+    struct info_block *b = (struct info_block *) info;
+
+    if (!b)
+        return;
+    free(b->name);
+    free(b->domain);
+    free(b->parent);
+    free(b->description);
+    free(b);
+}

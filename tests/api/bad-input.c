@@ -190,6 +190,10 @@ main(int argc, char **argv)
     INVALID_PTR(strata_snapshot_get_domain(NULL));
     INVALID_PTR(strata_snapshot_get_xml(NULL, 0));
     INVALID_PTR(strata_snapshot_get_xml(snap, BAD_FLAG));
+    INVALID_PTR(strata_snapshot_get_info(NULL, 0));
+    INVALID_PTR(strata_snapshot_get_info((strata_snapshot *) dom, 0));
+    INVALID_PTR(strata_snapshot_get_info(snap, BAD_FLAG));
+    strata_snapshot_info_free(NULL);
     INVALID_INT(strata_snapshot_set_current(NULL, 0));
     INVALID_INT(strata_snapshot_set_current(snap, BAD_FLAG));
     INVALID_INT(strata_snapshot_num(NULL, 0));

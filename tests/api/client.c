@@ -21,6 +21,7 @@
  *      the progress callback saw bytes move; cancel: the first progress
  *      call cancels (the call must fail with STRATA_ERR_JOB)
  *   client STATE RUN DOM define-xml XML-FILE
+ *   client STATE RUN DOM info SNAP     (virsh snapshot-info's layout)
  *
  * With CLIENT_LOG=1 in the environment the client sets a log callback
  * that prints "log warning SUBSYSTEM: MESSAGE" on stdout (CLIENT_LOG=debug:
@@ -178,8 +179,36 @@ block_job(strata_domain *dom, int commit, int argc, char **argv)
 }
 
 static int
+info(strata_domain *dom, const char *name)
+{
+    strata_snapshot *snap = strata_snapshot_lookup(dom, name);
+    strata_snapshot_info *i = snap ? strata_snapshot_get_info(snap, 0) : NULL;
+
+    strata_snapshot_free(snap);
+    if (!i)
+        return failed();
+    printf("%-15s %s\n", "Name:", i->name);
+    printf("%-15s %s\n", "Domain:", i->domain);
+    printf("%-15s %s\n", "Current:", i->current ? "yes" : "no");
+    printf("%-15s %s\n", "State:", i->state);
+    printf("%-15s %s\n", "Location:", i->external ? "external" : "internal");
+    printf("%-15s %s\n", "Parent:", i->parent ? i->parent : "-");
+    printf("%-15s %zu\n", "Children:", i->children);
+    printf("%-15s %zu\n", "Descendants:", i->descendants);
+    printf("%-15s %s\n\n", "Metadata:", "yes");
+    /* Not in virsh's layout: the rest of the info. */
+    printf("description %s\n", i->description ? i->description : "-");
+    if (i->has_creation_time)
+        printf("creation-time %lld\n", (long long) i->creation_time);
+    strata_snapshot_info_free(i);
+    return 0;
+}
+
+static int
 run(strata_domain *dom, const char *cmd, int argc, char **argv)
 {
+    if (strcmp(cmd, "info") == 0 && argc == 1)
+        return info(dom, argv[0]);
     if (strcmp(cmd, "blockcommit") == 0 && (argc == 3 || argc == 4))
         return block_job(dom, 1, argc, argv);
     if (strcmp(cmd, "blockpull") == 0 && (argc == 2 || argc == 3))

@@ -16,6 +16,7 @@ set -euo pipefail
 requires "$QSD" --version
 requires qemu-io --version
 requires xmllint --version
+requires jq --version
 
 client=$builddir/tests/api/client
 [ -x "$client" ] || fail "$client not built"
@@ -72,6 +73,19 @@ assert_eq "$(c edit s1 "$dir/s1.xml" rename)" first "edit rename"
 assert_eq "$(st snapshot-list vm --name | sed '/^$/d' | sort | tr '\n' ' ')" "first s2 " \
     "snapshots after the rename"
 assert_eq "$(st snapshot-parent vm s2)" first "s2's parent after the rename"
+
+# Snapshot info: virsh snapshot-info's fields as the program prints
+# them, plus the description and creation time of its --json.
+for s in first s2; do
+    c info "$s" >"$dir/info"
+    assert_eq "$(sed '/^description /,$d' "$dir/info")" "$(st snapshot-info vm "$s")" "info of $s"
+    st --json snapshot-info vm "$s" >"$dir/info.json"
+    assert_eq "$(sed -n 's/^creation-time //p' "$dir/info")" "$(jq -r '."creation-time"' "$dir/info.json")" \
+        "creation time of $s"
+done
+assert_eq "$(sed -n 's/^description //p' "$dir/info")" "made by tests/api/client" "s2's description"
+grep -q '^Descendants: *1$' <(c info first) || fail "first has no descendant"
+assert_exit 3 c info s9
 
 # Exports outlive the call: read through the URI, seen by status, gone
 # with their QSD on export-stop.
