@@ -505,6 +505,35 @@ const char *strata_chain_get_fault(const strata_chain *chain, size_t i, size_t j
 const char *strata_chain_get_fault_hint(const strata_chain *chain, size_t i, size_t j);
 void strata_chain_free(strata_chain *chain);
 
+/* ---- files left behind (strata chain check DOMAIN) ------------------ */
+
+/* An image file strata made for the domain that nothing references:
+ * no active disk, no snapshot's point in time or overlay, no operation
+ * in flight.  A user's own file is never one. */
+typedef struct strata_orphan {
+    char *path;
+    char *operation;            /* what made it ("snapshot-create", ...), or NULL */
+    char *snapshot;             /* that operation's snapshot, or NULL */
+    char *backed_by;            /* another file backs onto it (never removed), or NULL */
+    int removed;                /* STRATA_ORPHANS_REMOVE unlinked it */
+} strata_orphan;
+
+#define STRATA_ORPHANS_REMOVE (1u << 0)  /* unlink those nothing backs onto */
+
+/**
+ * strata_domain_list_orphans:
+ * @orphans: out: an array of the return value's length, sorted by path
+ *   (free with strata_orphans_free())
+ *
+ * The files strata made for @dom that nothing references.  With
+ * STRATA_ORPHANS_REMOVE (under the domain's lock; refused while an
+ * operation is in flight) each one nothing backs onto is unlinked after
+ * its identity is checked again.  Returns the count, or -1.  @flags:
+ * STRATA_ORPHANS_REMOVE, STRATA_NO_WAIT.
+ */
+int strata_domain_list_orphans(strata_domain *dom, strata_orphan **orphans, unsigned flags);
+void strata_orphans_free(strata_orphan *orphans, int n);
+
 /* ---- live domains and NBD exports ------------------------------------ */
 
 /**

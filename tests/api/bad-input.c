@@ -371,6 +371,19 @@ main(int argc, char **argv)
         strata_extents_free(NULL);
     }
 
+    /* Orphans: a new domain has none. */
+    {
+        strata_orphan *o = NULL;
+
+        INVALID_INT(strata_domain_list_orphans(NULL, &o, 0));
+        INVALID_INT(strata_domain_list_orphans(foreign, &o, 0));
+        INVALID_INT(strata_domain_list_orphans(dom, NULL, 0));
+        INVALID_INT(strata_domain_list_orphans(dom, &o, BAD_FLAG));
+        expect(__LINE__, "no orphans", strata_domain_list_orphans(dom, &o, 0) == 0, STRATA_OK);
+        strata_orphans_free(o, 0);
+        strata_orphans_free(NULL, 3);
+    }
+
     /* The log callback: flags checked, the default kept on refusal. */
     INVALID_INT(strata_set_log_callback(NULL, NULL, BAD_FLAG));
     INVALID_INT(strata_set_log_callback(NULL, NULL, STRATA_LOG_WANT_DEBUG));

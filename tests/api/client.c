@@ -22,6 +22,9 @@
  *      call cancels (the call must fail with STRATA_ERR_JOB)
  *   client STATE RUN DOM define-xml XML-FILE
  *   client STATE RUN DOM info SNAP     (virsh snapshot-info's layout)
+ *   client STATE RUN DOM orphans [remove]
+ *      one line per orphan: PATH OPERATION SNAPSHOT BACKED-BY REMOVED
+ *      (- for NULL; REMOVED 0 or 1)
  *
  * With CLIENT_LOG=1 in the environment the client sets a log callback
  * that prints "log warning SUBSYSTEM: MESSAGE" on stdout (CLIENT_LOG=debug:
@@ -205,8 +208,26 @@ info(strata_domain *dom, const char *name)
 }
 
 static int
+orphans(strata_domain *dom, int remove)
+{
+    strata_orphan *o = NULL;
+    int n = strata_domain_list_orphans(dom, &o, remove ? STRATA_ORPHANS_REMOVE : 0);
+
+    if (n < 0)
+        return failed();
+    for (int i = 0; i < n; i++)
+        printf("%s %s %s %s %d\n", o[i].path, o[i].operation ? o[i].operation : "-",
+               o[i].snapshot ? o[i].snapshot : "-", o[i].backed_by ? o[i].backed_by : "-",
+               o[i].removed);
+    strata_orphans_free(o, n);
+    return 0;
+}
+
+static int
 run(strata_domain *dom, const char *cmd, int argc, char **argv)
 {
+    if (strcmp(cmd, "orphans") == 0 && argc <= 1)
+        return orphans(dom, argc == 1 && strcmp(argv[0], "remove") == 0);
     if (strcmp(cmd, "info") == 0 && argc == 1)
         return info(dom, argv[0]);
     if (strcmp(cmd, "blockcommit") == 0 && (argc == 3 || argc == 4))
