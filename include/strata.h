@@ -595,6 +595,21 @@ int strata_domain_export_stop(strata_domain *dom, const char *snapshot, const ch
 /* Frees @n exports (NULL: nothing). */
 void strata_exports_free(strata_export *exports, int n);
 
+/* A block job in a live domain's daemon, as strata status lists it. */
+typedef struct strata_job {
+    char *id;                   /* "strata-delete-0", ... */
+    char *type;                 /* QEMU's: "commit", "stream", ... */
+    char *status;               /* QEMU's: "running", "paused", "pending", "concluded", ... */
+    uint64_t done;              /* bytes, of ... */
+    uint64_t total;             /* ... this estimate (it may grow) */
+} strata_job;
+
+/* The block jobs of @dom's live daemon (0 when it is not live): one a
+ * killed strata left waits here until the same command adopts it.
+ * Returns the count, or -1.  @flags: 0.  Free with strata_jobs_free(). */
+int strata_domain_list_jobs(strata_domain *dom, strata_job **jobs, unsigned flags);
+void strata_jobs_free(strata_job *jobs, int n);
+
 /* ---- reading points in time --------------------------------------------- */
 
 /* How digests and diffs read: over NBD exports made for the call (on

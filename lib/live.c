@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "live/exporter.h"
@@ -204,4 +205,71 @@ strata_exports_free(strata_export *exports, int n)
         free(exports[i].uri);
     }
     free(exports);
+}
+
+/* ---- jobs ------------------------------------------------------------ */
+
+static char *
+dup_string(struct json_object *o, const char *key)
+{
+    const char *s = st_json_get_string(o, key);
+
+    return st_xstrdup(s ? s : "");
+}
+
+int
+strata_domain_list_jobs(strata_domain *dom, strata_job **jobs, unsigned flags)
+{
+    struct st_error *err = NULL;
+    CLEANUP_STORE struct st_store *store = NULL;
+    CLEANUP_JSON struct json_object *status = NULL;
+    struct json_object *list;
+    strata_job *out;
+    size_t n;
+    bool stale;
+
+    if (!st_api_check_domain(__func__, dom) || !st_api_check_flags(__func__, flags, 0))
+        return -1;
+    if (!jobs)
+        return st_api_invalid_int(__func__, "jobs is NULL");
+    *jobs = NULL;
+    if (!(store = st_api_store_for(dom, &err)))
+        return st_api_fail_int(err);
+    if (!(status = st_live_status(dom->conn->run_dir, dom->name, &stale, &err))) {
+        if (err->code != ST_E_NOT_FOUND)
+            return st_api_fail_int(err);
+        st_error_free(err);
+        *jobs = st_xcalloc(1, sizeof **jobs);
+        return 0;
+    }
+    list = st_json_get_array(status, "jobs");
+    n = list ? json_object_array_length(list) : 0;
+    out = st_xcalloc(n + 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *j = json_object_array_get_idx(list, i);
+        int64_t cur = 0, total = 0;
+
+        st_json_get_int64(j, "current-progress", &cur);
+        st_json_get_int64(j, "total-progress", &total);
+        out[i] = (strata_job) {
+            .id = dup_string(j, "id"), .type = dup_string(j, "type"),
+            .status = dup_string(j, "status"),
+            .done = cur > 0 ? (uint64_t) cur : 0, .total = total > 0 ? (uint64_t) total : 0,
+        };
+    }
+    *jobs = out;
+    return (int) n;
+}
+
+void
+strata_jobs_free(strata_job *jobs, int n)
+{
+    if (!jobs)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(jobs[i].id);
+        free(jobs[i].type);
+        free(jobs[i].status);
+    }
+    free(jobs);
 }

@@ -371,6 +371,19 @@ main(int argc, char **argv)
         strata_extents_free(NULL);
     }
 
+    /* Jobs: a domain that is not live has none. */
+    {
+        strata_job *jobs = NULL;
+
+        INVALID_INT(strata_domain_list_jobs(NULL, &jobs, 0));
+        INVALID_INT(strata_domain_list_jobs(foreign, &jobs, 0));
+        INVALID_INT(strata_domain_list_jobs(dom, NULL, 0));
+        INVALID_INT(strata_domain_list_jobs(dom, &jobs, BAD_FLAG));
+        expect(__LINE__, "no jobs", strata_domain_list_jobs(dom, &jobs, 0) == 0, STRATA_OK);
+        strata_jobs_free(jobs, 0);
+        strata_jobs_free(NULL, 3);
+    }
+
     /* Orphans: a new domain has none. */
     {
         strata_orphan *o = NULL;

@@ -22,6 +22,7 @@
  *      call cancels (the call must fail with STRATA_ERR_JOB)
  *   client STATE RUN DOM define-xml XML-FILE
  *   client STATE RUN DOM info SNAP     (virsh snapshot-info's layout)
+ *   client STATE RUN DOM jobs          (ID TYPE STATUS per line)
  *   client STATE RUN DOM orphans [remove]
  *      one line per orphan: PATH OPERATION SNAPSHOT BACKED-BY REMOVED
  *      (- for NULL; REMOVED 0 or 1)
@@ -226,6 +227,18 @@ orphans(strata_domain *dom, int remove)
 static int
 run(strata_domain *dom, const char *cmd, int argc, char **argv)
 {
+    if (strcmp(cmd, "jobs") == 0 && argc == 0) {
+        strata_job *jobs = NULL;
+        int n = strata_domain_list_jobs(dom, &jobs, 0);
+
+        if (n < 0)
+            return failed();
+        for (int i = 0; i < n; i++)
+            printf("%s %s %s%s\n", jobs[i].id, jobs[i].type, jobs[i].status,
+                   jobs[i].done > jobs[i].total ? " (done > total)" : "");
+        strata_jobs_free(jobs, n);
+        return 0;
+    }
     if (strcmp(cmd, "orphans") == 0 && argc <= 1)
         return orphans(dom, argc == 1 && strcmp(argv[0], "remove") == 0);
     if (strcmp(cmd, "info") == 0 && argc == 1)

@@ -109,7 +109,25 @@ st status vm >/dev/null || fail "status does not see the domain started through 
 assert_eq "$(c exports | awk '$2 == "writable" { print $1 }' | sort | tr '\n' ' ')" "vda vdb " \
     "writable exports of the live domain"
 assert_exit 3 c start
+# Jobs: none; then the one a strata killed during a live delete leaves
+# waiting in the daemon, as status lists it, until the same delete
+# adopts and finishes it.
+assert_eq "$(c jobs)" "" "jobs of an idle live domain"
+c create-as s3 >/dev/null
+qemu-io -f raw -c 'write -P 0x78 4M 2M' "$(c exports | awk '$1 == "vda" { print $3 }')" >/dev/null
+rc=0; STRATA_TEST_CRASH=delete-job-running st snapshot-delete vm s3 --speed 262144 2>/dev/null || rc=$?
+assert_eq "$rc" 137 "strata killed during the job"
+# (the status may move on between the two calls: compare id and type)
+st --json status vm | jq -r '.jobs[] | "\(.id) \(.type)"' >"$dir/jobs.want"
+[ -s "$dir/jobs.want" ] || fail "status lists no job"
+c jobs >"$dir/jobs"
+assert_eq "$(awk '{ print $1, $2 }' "$dir/jobs")" "$(cat "$dir/jobs.want")" "jobs of the live domain"
+grep -Eq '^strata-delete-0 (commit|stream) (running|pending|concluded)$' "$dir/jobs" ||
+    fail "the job as the API lists it: $(cat "$dir/jobs")"
+st snapshot-delete vm s3 >/dev/null
+assert_eq "$(c jobs)" "" "jobs after the delete finished"
 c stop
+assert_eq "$(c jobs)" "" "jobs of a domain that is not live"
 assert_eq "$(c active)" 0 "active after stop"
 assert_exit 3 c stop
 
