@@ -45,10 +45,9 @@ strata_open(const char *state_dir, const char *run_dir, unsigned flags)
         return NULL;
     if ((state_dir && !*state_dir) || (run_dir && !*run_dir))
         return st_api_invalid(__func__, "an empty directory name (NULL means the default)");
-    /* The library prints no warnings (strata.h); debug lines only when
-     * the environment asks for them. */
+    /* Debug lines only when the environment asks (lib/log.c: the
+     * library prints no warnings unless a log callback takes them). */
     st_log_init_from_env();
-    st_quiet = 1;
     conn = st_xcalloc(1, sizeof *conn);
     conn->magic = MAGIC_CONN;
     conn->refs = 1;

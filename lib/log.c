@@ -1,7 +1,13 @@
-/* lib/log.c: the library's warnings and debug lines to the caller's
- * callback (strata_set_log_callback()) through common/log.c's sink. */
+/* lib/log.c: where the library's warnings and debug lines go.  The
+ * layers below log through common/log.c, which prints on stderr for the
+ * program; a library prints nothing of its own accord, so the library's
+ * default sink (debug lines only, when asked for) is installed when it
+ * is loaded, and stays until the caller chooses a callback
+ * (strata_set_log_callback()). */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/log.h"
@@ -13,9 +19,11 @@ struct user_sink {
     void *opaque;
 };
 
-/* The one in use; replaced only by strata_set_log_callback(), which
- * strata.h says is not called while other threads use the library. */
+/* The callback in use, replaced only by strata_set_log_callback(),
+ * which strata.h says is not called while other threads use the
+ * library. */
 static struct user_sink *current;
+static bool raised_verbose;     /* STRATA_LOG_WANT_DEBUG turned debug on */
 
 static void
 to_user(enum st_log_level level, const char *subsys, const char *msg, void *opaque)
@@ -23,6 +31,28 @@ to_user(enum st_log_level level, const char *subsys, const char *msg, void *opaq
     const struct user_sink *u = opaque;
 
     u->fn(level == ST_LOG_DEBUG ? STRATA_LOG_DEBUG : STRATA_LOG_WARNING, subsys, msg, u->opaque);
+}
+
+/* Warnings dropped; debug lines (STRATA_DEBUG=1) on stderr as the
+ * program prints them. */
+static void
+library_default(enum st_log_level level, const char *subsys, const char *msg,
+                void *opaque ST_UNUSED)
+{
+    if (level != ST_LOG_DEBUG)
+        return;
+    if (*subsys)
+        fprintf(stderr, "strata: debug: %s: %s\n", subsys, msg);
+    else
+        fprintf(stderr, "strata: debug: %s\n", msg);
+}
+
+/* At load time, before any call can log: a function of the library
+ * called before strata_open() (a chain read) prints nothing either. */
+__attribute__((constructor)) static void
+install_default(void)
+{
+    st_log_set_sink(library_default, NULL);
 }
 
 int
@@ -40,12 +70,17 @@ strata_set_log_callback(strata_log_fn fn, void *opaque, unsigned flags)
         current->fn = fn;
         current->opaque = opaque;
     }
-    st_log_set_sink(fn ? to_user : NULL, current);
+    st_log_set_sink(fn ? to_user : library_default, current);
     free(old);
-    /* Debug lines as asked, else as the environment says. */
-    st_verbose = 0;
-    st_log_init_from_env();
-    if (flags & STRATA_LOG_WANT_DEBUG)
+    /* Debug lines as asked; what the environment (or the program's -v)
+     * set is left alone. */
+    if ((flags & STRATA_LOG_WANT_DEBUG) && st_verbose == 0) {
         st_verbose = 1;
+        raised_verbose = true;
+    } else if (!(flags & STRATA_LOG_WANT_DEBUG) && raised_verbose) {
+        st_verbose = 0;
+        raised_verbose = false;
+        st_log_init_from_env();
+    }
     return 0;
 }
