@@ -11,6 +11,7 @@
 
 #include "common/xalloc.h"
 #include "ops/op-rebase.h"
+#include "store/store-layout.h"
 #include "cli/chain-show.h"
 
 static void

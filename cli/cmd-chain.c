@@ -1,6 +1,7 @@
 /* cli/cmd-chain.c: 'strata chain show' and 'strata chain check': render
- * a chain read by chain/chain.c, top first, as a table or as JSON.  The
- * domain form is in cmd-chain-domain.c (cli/chain-show.h says why). */
+ * a chain read through the public API (strata_chain_open_file_params(),
+ * in-process from the image headers), top first, as a table or as
+ * JSON.  The domain form is in cmd-chain-domain.c. */
 #include "config.h"
 
 #include <getopt.h>
@@ -8,13 +9,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "common/compiler.h"
 #include "common/jsonw.h"
-#include "common/log.h"
-#include "common/name.h"
-#include "common/xalloc.h"
-#include "chain/chain.h"
+#include "store/store.h"            /* only for 'chain rebase' (cmd-chain-rebase.c) */
+#include "cli/api.h"
 #include "cli/chain-show.h"
 
 /* "64 MiB", "1.5 GiB": for people; JSON carries exact bytes. */
@@ -38,8 +37,10 @@ human(char *buf, size_t n, uint64_t v)
 }
 
 static void
-layer_write(struct st_jw *w, const struct st_layer *l, const char *snapshot)
+layer_write(struct st_jw *w, const strata_chain *chain, size_t i)
 {
+    const strata_layer *l = strata_chain_get_layer(chain, i);
+
     st_jw_object(w, NULL);
     st_jw_string(w, "path", l->path);
     st_jw_string(w, "absolute-path", l->abs_path);
@@ -54,50 +55,47 @@ layer_write(struct st_jw *w, const struct st_layer *l, const char *snapshot)
     st_jw_string(w, "backing-filename", l->backing);
     st_jw_string(w, "backing-format", l->backing_format);
     st_jw_string(w, "backing-resolved", l->backing_resolved);
-    st_jw_u64_or_null(w, "device", l->exists, (uint64_t) l->dev);
-    st_jw_u64_or_null(w, "inode", l->exists, (uint64_t) l->ino);
-    st_jw_string(w, "snapshot", snapshot);
+    st_jw_u64_or_null(w, "device", l->exists, l->device);
+    st_jw_u64_or_null(w, "inode", l->exists, l->inode);
+    st_jw_string(w, "snapshot", l->snapshot);
     st_jw_array(w, "faults");
-    for (size_t i = 0; i < l->n_faults; i++) {
+    for (size_t j = 0; j < l->nfaults; j++) {
+        const char *code;
+        const char *msg = strata_chain_get_fault(chain, i, j, &code);
+        const char *hint = strata_chain_get_fault_hint(chain, i, j);
+
         st_jw_object(w, NULL);
-        st_jw_string(w, "code", st_fault_code_name(l->faults[i].code));
-        st_jw_string(w, "message", l->faults[i].message);
-        if (l->faults[i].hint)
-            st_jw_string(w, "hint", l->faults[i].hint);
+        st_jw_string(w, "code", code);
+        st_jw_string(w, "message", msg);
+        if (hint)
+            st_jw_string(w, "hint", hint);
         st_jw_end(w);
     }
     st_jw_end(w);
     st_jw_end(w);
 }
 
-static const char *
-pit_snapshot(const struct cli_chain_pits *pits, const struct st_layer *l)
-{
-    for (size_t i = 0; pits && l->exists && i < pits->n; i++)
-        if (pits->v[i].dev == l->dev && pits->v[i].ino == l->ino)
-            return pits->v[i].snapshot;
-    return NULL;
-}
-
 /* Streamed, not built with json-c: see common/jsonw.h. */
 void
-cli_chain_write(struct st_jw *w, const struct st_chain *chain, const struct cli_chain_pits *pits)
+cli_chain_write(struct st_jw *w, const strata_chain *chain)
 {
+    size_t n = strata_chain_num_layers(chain), faults = strata_chain_num_faults(chain);
+
     st_jw_array(w, "layers");
-    for (size_t i = 0; i < chain->n_layers; i++)
-        layer_write(w, &chain->layers[i], pit_snapshot(pits, &chain->layers[i]));
+    for (size_t i = 0; i < n; i++)
+        layer_write(w, chain, i);
     st_jw_end(w);
-    st_jw_int(w, "fault-count", (int64_t) chain->n_faults);
-    st_jw_bool(w, "clean", chain->n_faults == 0);
+    st_jw_int(w, "fault-count", (int64_t) faults);
+    st_jw_bool(w, "clean", faults == 0);
 }
 
 void
-cli_chain_render_text(FILE *out, const struct st_chain *chain, const struct cli_chain_pits *pits)
+cli_chain_render_text(FILE *out, const strata_chain *chain)
 {
     fprintf(out, "%-5s %-6s %10s %10s %9s  %s\n", "DEPTH", "FORMAT", "VIRTUAL", "ALLOCATED",
             "CLUSTER", "PATH");
-    for (size_t i = 0; i < chain->n_layers; i++) {
-        const struct st_layer *l = &chain->layers[i];
+    for (size_t i = 0; i < strata_chain_num_layers(chain); i++) {
+        const strata_layer *l = strata_chain_get_layer(chain, i);
         char vs[32] = "-", al[32] = "-", cs[32] = "-";
 
         if (l->has_header)
@@ -108,17 +106,45 @@ cli_chain_render_text(FILE *out, const struct st_chain *chain, const struct cli_
             human(cs, sizeof(cs), l->cluster_size);
         fprintf(out, "%-5zu %-6s %10s %10s %9s  %s\n", i, l->format ? l->format : "-", vs, al, cs,
                 l->abs_path);
-        if (pit_snapshot(pits, l))
-            fprintf(out, "      point in time of snapshot '%s'\n", pit_snapshot(pits, l));
+        if (l->snapshot)
+            fprintf(out, "      point in time of snapshot '%s'\n", l->snapshot);
         if (l->backing)
             fprintf(out, "      backing: '%s' (%s) -> %s\n", l->backing,
                     l->backing_format ? l->backing_format : "format not recorded",
                     l->backing_resolved ? l->backing_resolved : "not resolved");
-        for (size_t j = 0; j < l->n_faults; j++) {
-            fprintf(out, "      fault: %s: %s\n", st_fault_code_name(l->faults[j].code),
-                    l->faults[j].message);
-            if (l->faults[j].hint)
-                fprintf(out, "      hint: %s\n", l->faults[j].hint);
+        for (size_t j = 0; j < l->nfaults; j++) {
+            const char *code;
+            const char *msg = strata_chain_get_fault(chain, i, j, &code);
+            const char *hint = strata_chain_get_fault_hint(chain, i, j);
+
+            fprintf(out, "      fault: %s: %s\n", code, msg);
+            if (hint)
+                fprintf(out, "      hint: %s\n", hint);
+        }
+    }
+}
+
+void
+cli_chain_render_check(FILE *out, const strata_chain *chain)
+{
+    size_t n = strata_chain_num_layers(chain);
+
+    if (strata_chain_num_faults(chain) == 0) {
+        fprintf(out, "%s: %zu layer%s, no faults\n", strata_chain_get_layer(chain, 0)->path, n,
+                n == 1 ? "" : "s");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const strata_layer *l = strata_chain_get_layer(chain, i);
+
+        for (size_t j = 0; j < l->nfaults; j++) {
+            const char *code;
+            const char *msg = strata_chain_get_fault(chain, i, j, &code);
+            const char *hint = strata_chain_get_fault_hint(chain, i, j);
+
+            fprintf(out, "%s: %s: %s\n", l->path, code, msg);
+            if (hint)
+                fprintf(out, "  hint: %s\n", hint);
         }
     }
 }
@@ -154,19 +180,19 @@ parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, str
             cli_command_help(cli);
             return 0;
         case OPT_FORMAT:
-            a->opts.format = optarg;
+            a->params.format = optarg;
             break;
         case OPT_BACKING_FORMAT:
-            a->opts.backing_format = optarg;
+            a->params.backing_format = optarg;
             break;
         case OPT_MAX_DEPTH:
             v = strtoul(optarg, &end, 10);
             if (*optarg < '0' || *optarg > '9' || *end || v == 0 || v > UINT_MAX)
                 return cli_usage(cli, errp, "--max-depth wants a positive number, not '%s'", optarg);
-            a->opts.max_depth = (unsigned) v;
+            a->params.max_depth = (unsigned) v;
             break;
         case OPT_NO_ALLOC:
-            a->opts.skip_allocation = true;
+            a->flags |= STRATA_CHAIN_NO_ALLOCATION;
             break;
         case OPT_REMOVE_ORPHANS:
             a->remove_orphans = true;
@@ -186,33 +212,25 @@ parse_args(struct cli *cli, int argc, char **argv, struct cli_chain_args *a, str
 }
 
 /* The domain form applies when the target names a defined domain (a
- * file of the same name can be given as ./NAME) or a DEV is given. */
-static bool
-is_domain_form(const struct st_store *store, const struct cli_chain_args *a)
+ * file of the same name can be given as ./NAME) or a DEV is given.
+ * Returns the domain, or NULL for the file form (@errp set when the
+ * domain form was asked for and fails). */
+static strata_domain *
+domain_form_of(struct cli *cli, const struct cli_chain_args *a, strata_conn **conn,
+               struct st_error **errp)
 {
-    if (a->dev)
-        return true;
-    return !strchr(a->target, '/') && st_name_check("domain", a->target, NULL) &&
-           st_store_domain_exists(store, a->target);
-}
+    strata_domain *dom;
 
-void
-cli_chain_render_check(FILE *out, const struct st_chain *chain)
-{
-    if (chain->n_faults == 0) {
-        fprintf(out, "%s: %zu layer%s, no faults\n", chain->layers[0].path, chain->n_layers,
-                chain->n_layers == 1 ? "" : "s");
-        return;
+    if (!a->dev && strchr(a->target, '/'))
+        return NULL;
+    /* An unreadable state dir matters only to the domain form. */
+    if (!(*conn = strata_open(cli->state_dir, cli->run_dir, 0)) ||
+        !(dom = strata_domain_lookup(*conn, a->target))) {
+        if (a->dev)
+            cli_api_error(errp);
+        return NULL;
     }
-    for (size_t i = 0; i < chain->n_layers; i++) {
-        for (size_t j = 0; j < chain->layers[i].n_faults; j++) {
-            fprintf(out, "%s: %s: %s\n", chain->layers[i].path,
-                    st_fault_code_name(chain->layers[i].faults[j].code),
-                    chain->layers[i].faults[j].message);
-            if (chain->layers[i].faults[j].hint)
-                fprintf(out, "  hint: %s\n", chain->layers[i].faults[j].hint);
-        }
-    }
+    return dom;
 }
 
 /* argv[0] is "show" or "check". */
@@ -220,26 +238,27 @@ static int
 chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_fn domain_form,
            struct st_error **errp)
 {
-    CLEANUP_CHAIN struct st_chain *chain = NULL;
-    CLEANUP_STORE struct st_store *store = NULL;
+    CLEANUP_API_CHAIN strata_chain *chain = NULL;
+    CLEANUP_API_CONN strata_conn *conn = NULL;
+    CLEANUP_API_DOMAIN strata_domain *dom = NULL;
     struct cli_chain_args a;
     int r;
 
     if ((r = parse_args(cli, argc, argv, &a, errp)) <= 0)
         return r;
-    /* An unreadable state dir matters only to the domain form. */
-    store = st_store_open(cli->state_dir, false, NULL);
-    if (!store && a.dev && !(store = st_store_open(cli->state_dir, false, errp)))
+    if ((dom = domain_form_of(cli, &a, &conn, errp)))
+        return domain_form(cli, dom, &a, check, errp);
+    if (errp && *errp)
         return -1;
-    if (store && is_domain_form(store, &a))
-        return domain_form(cli, store, &a, check, errp);
     if (a.remove_orphans) {
         st_error_set(errp, ST_E_NOT_FOUND, "no domain named '%s'", a.target);
         st_error_hint(errp, "--remove-orphans works on 'chain check DOMAIN' only; 'strata list' shows the domains");
         return -1;
     }
-    if (!(chain = st_chain_load(a.target, &a.opts, errp)))
+    if (!(chain = strata_chain_open_file_params(a.target, &a.params, a.flags))) {
+        cli_api_error(errp);
         return -1;
+    }
     if (cli->json) {
         struct st_jw w;
 
@@ -249,13 +268,13 @@ chain_show(struct cli *cli, int argc, char **argv, bool check, cli_chain_domain_
          * 256-deep chain. */
         st_jw_init(&w, stdout);
         st_jw_object(&w, NULL);
-        cli_chain_write(&w, chain, NULL);
+        cli_chain_write(&w, chain);
         st_jw_end(&w);
     } else if (!check)
-        cli_chain_render_text(cli->out, chain, NULL);
+        cli_chain_render_text(cli->out, chain);
     else
         cli_chain_render_check(cli->out, chain);
-    return check && chain->n_faults ? 2 : 0;
+    return check && strata_chain_num_faults(chain) ? 2 : 0;
 }
 
 int

@@ -19,6 +19,7 @@
 #include "common/path.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
+#include "cli/api.h"
 #include "cli/chain-show.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -241,6 +242,7 @@ main(int argc, char **argv)
      * a UTF-8 locale, as virsh does; numbers and messages stay in C. */
     setlocale(LC_CTYPE, "");
     st_log_init_from_env();
+    cli_api_log_init();
     st_proc_install_signal_handlers();
 
     opterr = 0;

@@ -469,6 +469,10 @@ typedef struct strata_layer {
     const char *backing_format; /* as recorded, or NULL */
     const char *backing_resolved; /* where the backing string leads, or NULL */
     size_t nfaults;
+    uint64_t device;            /* st_dev and st_ino of the file, when it exists */
+    uint64_t inode;
+    const char *snapshot;       /* a domain's disk: the snapshot whose point in time
+                                 * this file is, or NULL */
 } strata_layer;
 
 /* Don't read the L1/L2 tables (no allocation, faster). */
@@ -488,6 +492,21 @@ strata_chain *strata_chain_open_file(const char *path, const char *format,
                                      const char *backing_format, unsigned flags);
 /* The active chain of disk @dev of @dom (NULL: its only disk). */
 strata_chain *strata_chain_open_disk(strata_domain *dom, const char *dev, unsigned flags);
+
+/* How a chain is read, for the _params forms below. */
+typedef struct strata_chain_params {
+    const char *format;         /* the top's format; NULL: qcow2, or the disk's */
+    const char *backing_format; /* assumed where none is recorded; NULL: a fault */
+    unsigned max_depth;         /* layers read at most; 0: strata's default (1024) */
+} strata_chain_params;
+
+/* strata_chain_open_file() and strata_chain_open_disk() with @params
+ * (NULL: the defaults); the disk form also names each layer's snapshot
+ * (strata_layer.snapshot), as strata chain show DOMAIN marks it. */
+strata_chain *strata_chain_open_file_params(const char *path, const strata_chain_params *params,
+                                            unsigned flags);
+strata_chain *strata_chain_open_disk_params(strata_domain *dom, const char *dev,
+                                            const strata_chain_params *params, unsigned flags);
 size_t strata_chain_num_layers(const strata_chain *chain);
 /* Layer @i (0 is the top), or NULL when out of range. */
 const strata_layer *strata_chain_get_layer(const strata_chain *chain, size_t i);

@@ -288,6 +288,23 @@ main(int argc, char **argv)
     INVALID_PTR(strata_chain_open_disk(NULL, NULL, 0));
     INVALID_PTR(strata_chain_open_disk(dom, NULL, BAD_FLAG));
     FAILS_PTR(strata_chain_open_disk(dom, "vdz", 0), STRATA_ERR_NOT_FOUND);
+    INVALID_PTR(strata_chain_open_file_params(NULL, NULL, 0));
+    INVALID_PTR(strata_chain_open_file_params(argv[3], NULL, BAD_FLAG));
+    FAILS_PTR(strata_chain_open_file_params("/nonexistent/x.qcow2", NULL, 0), STRATA_ERR_NOT_FOUND);
+    INVALID_PTR(strata_chain_open_disk_params(NULL, NULL, NULL, 0));
+    INVALID_PTR(strata_chain_open_disk_params(foreign, NULL, NULL, 0));
+    INVALID_PTR(strata_chain_open_disk_params(dom, NULL, NULL, BAD_FLAG));
+    FAILS_PTR(strata_chain_open_disk_params(dom, "vdz", NULL, 0), STRATA_ERR_NOT_FOUND);
+    {
+        strata_chain_params raw = { .format = "raw" };
+        strata_chain *chain = strata_chain_open_disk_params(dom, NULL, &raw, STRATA_CHAIN_NO_ALLOCATION);
+
+        /* The disk read as raw: one layer, no header fields, no fault. */
+        expect(__LINE__, "a chain read as raw",
+               chain && strata_chain_num_layers(chain) == 1 &&
+               strcmp(strata_chain_get_layer(chain, 0)->format, "raw") == 0, STRATA_OK);
+        strata_chain_free(chain);
+    }
     expect(__LINE__, "chain_num_layers(NULL)", strata_chain_num_layers(NULL) == 0,
            STRATA_ERR_INVALID_ARG);
     INVALID_PTR(strata_chain_get_layer(NULL, 0));
