@@ -1,5 +1,6 @@
 /* cli/cmd-version.c: 'strata version': the program's version and the
- * versions of the tools it drives, for bug reports. */
+ * versions of the tools it drives, for bug reports.  The version is the
+ * library's (strata_version()): the program is its client. */
 #include "config.h"
 
 #include <getopt.h>
@@ -7,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "common/json.h"
+#include "cli/api.h"
 #include "cli/commands.h"
 
 int
@@ -30,10 +31,10 @@ cmd_version(struct cli *cli, int argc, char **argv, struct st_error **errp)
     if (cli->json) {
         struct json_object *o = json_object_new_object();
 
-        json_object_object_add(o, "version", json_object_new_string(STRATA_VERSION));
+        json_object_object_add(o, "version", json_object_new_string(strata_version()));
         cli_set_result(cli, o);
     } else {
-        fprintf(cli->out, "strata %s\n", STRATA_VERSION);
+        fprintf(cli->out, "strata %s\n", strata_version());
     }
     return 0;
 }
