@@ -44,7 +44,8 @@ done
 # written on strata.h include only common/, include/ and cli/ headers
 # (cli/api.h wraps the API's handles and errors); the list grows until
 # it is all of cli/.
-api_clients="cli/api.c cli/api.h cli/chain-show.h cli/cmd-chain-domain.c cli/cmd-version.c"
+api_clients="cli/api.c cli/api.h cli/chain-show.h cli/cmd-blockjob.c cli/cmd-chain-domain.c
+    cli/cmd-version.c"
 for f in $api_clients; do
     [ -f "$f" ] || { echo "layering: $f is listed as an API client but does not exist"; bad=1; continue; }
     while IFS= read -r inc; do
