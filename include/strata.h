@@ -115,7 +115,9 @@ typedef void (*strata_log_fn)(strata_log_level level, const char *subsystem,
  * connection: set it before using the library from other threads; it
  * may be called from any thread that runs a library call (parallel NBD
  * readers log from their own threads), so it must be thread-safe.
- * @flags: STRATA_LOG_WANT_DEBUG.  Returns 0, or -1 on unknown flags.
+ * Debug lines reach it with STRATA_LOG_WANT_DEBUG, and also whenever
+ * the environment has STRATA_DEBUG=1.  @flags: STRATA_LOG_WANT_DEBUG.
+ * Returns 0, or -1 on unknown flags.
  */
 int strata_set_log_callback(strata_log_fn fn, void *opaque, unsigned flags);
 
@@ -625,6 +627,9 @@ typedef struct strata_job {
 
 /* The block jobs of @dom's live daemon (0 when it is not live): one a
  * killed strata left waits here until the same command adopts it.
+ * The daemon's QMP monitor serves one client at a time: while another
+ * strata (or connection) runs a merge on it, the call waits for the
+ * monitor and fails with STRATA_ERR_TIMEOUT after about 10 s.
  * Returns the count, or -1.  @flags: 0.  Free with strata_jobs_free(). */
 int strata_domain_list_jobs(strata_domain *dom, strata_job **jobs, unsigned flags);
 void strata_jobs_free(strata_job *jobs, int n);

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -17,12 +16,15 @@
 struct user_sink {
     strata_log_fn fn;
     void *opaque;
+    struct user_sink *older;    /* the one it replaced */
 };
 
-/* The callback in use, replaced only by strata_set_log_callback(),
- * which strata.h says is not called while other threads use the
- * library. */
+/* The callback in use.  A replaced one is never freed: a line another
+ * thread is logging may still be on its way through it (common/log.c
+ * calls the sink outside its lock), and a program sets its callback a
+ * handful of times at most. */
 static struct user_sink *current;
+static struct user_sink *retired;
 static bool raised_verbose;     /* STRATA_LOG_WANT_DEBUG turned debug on */
 
 static void
@@ -71,7 +73,10 @@ strata_set_log_callback(strata_log_fn fn, void *opaque, unsigned flags)
         current->opaque = opaque;
     }
     st_log_set_sink(fn ? to_user : library_default, current);
-    free(old);
+    if (old) {
+        old->older = retired;
+        retired = old;
+    }
     /* Debug lines as asked; what the environment (or the program's -v)
      * set is left alone. */
     if ((flags & STRATA_LOG_WANT_DEBUG) && st_verbose == 0) {
