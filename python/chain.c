@@ -147,11 +147,15 @@ stpy_chain_open_file(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!stpy_parse(args, kwargs, "O&|zz$p:chain_open_file", kwlist, stpy_path_conv, &path,
                     &format, &backing_format, &no_alloc))
         return NULL;
-    /* Reads every header and L2 table of the chain: file I/O. */
+    /* Reads every header and L2 table of the chain: file I/O.  No
+     * connection to lock, but counted as every call (guard.c). */
+    if (!stpy_call_begin())
+        return NULL;
     Py_BEGIN_ALLOW_THREADS
     chain = strata_chain_open_file(PyBytes_AS_STRING(path), format, backing_format,
                                    no_alloc ? STRATA_CHAIN_NO_ALLOCATION : 0);
     Py_END_ALLOW_THREADS
+    stpy_call_end();
     if (!chain)
         return stpy_raise_last();
     return stpy_chain_wrap(chain);

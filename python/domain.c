@@ -1,7 +1,7 @@
 /* python/domain.c: strata.Domain, a strata_domain: its XML and disks,
  * its snapshots by name and as lists, undefine, recover, and its
  * chains.  The methods of live domains, exports and reads are in
- * live.c and read.c. */
+ * live.c and read.c, block jobs in blockjob.c, orphans in orphans.c. */
 #include "python/module.h"
 
 PyObject *
@@ -458,6 +458,30 @@ static PyMethodDef domain_methods[] = {
                 "chain_open_disk(dev=None, *, no_allocation=False)\n--\n\n"
                 "The active chain of disk `dev` (None: the only disk) as a Chain, read\n"
                 "from the image headers (strata_chain_open_disk)."),
+    STPY_METHOD("block_commit", stpy_domain_block_commit,
+                "block_commit(dev, base=None, top=None, *, active=False, speed=0, timeout=0,\n"
+                "    progress=None, no_wait=False)\n--\n\n"
+                "Merge the layers of disk `dev`'s active chain from `top` (None: the layer\n"
+                "under the active one; active=True: the active one, and the disk pivots\n"
+                "to `base`) down into `base` (None: the chain's bottom), as virsh\n"
+                "blockcommit (strata_domain_block_commit).  ConflictError when a snapshot\n"
+                "names a file it touches or base backs another branch.  speed, timeout\n"
+                "and progress as Snapshot.delete(): a callback that raises cancels (JobError,\n"
+                "nothing lost; the same call finishes).  Returns 0 when it merged, 1 when\n"
+                "there was nothing left to merge."),
+    STPY_METHOD("block_pull", stpy_domain_block_pull,
+                "block_pull(dev, base=None, *, speed=0, timeout=0, progress=None, no_wait=False)\n"
+                "--\n\n"
+                "Copy the data of the layers above `base` (None: all of them) into disk\n"
+                "`dev`'s active file, which then backs onto `base`, as virsh blockpull\n"
+                "(strata_domain_block_pull).  speed, timeout and progress as block_commit().\n"
+                "Returns 0 when it pulled, 1 when there was nothing to pull."),
+    STPY_METHOD("list_orphans", stpy_domain_list_orphans,
+                "list_orphans(*, remove=False, no_wait=False)\n--\n\n"
+                "The files strata made for the domain that nothing references (strata\n"
+                "chain check DOMAIN), sorted by path, as a list of Orphan(path, operation,\n"
+                "snapshot, backed_by, removed) (strata_domain_list_orphans).  remove=True\n"
+                "unlinks each one no file backs onto, under the domain's lock."),
     STPY_METHOD("start", stpy_domain_start,
                 "start(nbd=None, *, no_wait=False)\n--\n\n"
                 "Start the domain's qemu-storage-daemon, its disks exported writable over\n"
@@ -479,6 +503,10 @@ static PyMethodDef domain_methods[] = {
                 "export_stop(snapshot=None, dev=None)\n--\n\n"
                 "Remove the exports of `snapshot` and `dev` (None: all); returns how many\n"
                 "went (strata_domain_export_stop)."),
+    STPY_METHOD("list_jobs", stpy_domain_list_jobs,
+                "list_jobs()\n--\n\nThe block jobs of the live domain's daemon, as a list of Job(id, type,\n"
+                "status, done, total) (strata status, strata_domain_list_jobs); [] when the\n"
+                "domain is not live."),
     STPY_METHOD("digest", stpy_domain_digest,
                 "digest(snapshot=None, dev=None, *, sha256=False, connections=0, progress=None)\n--\n\n"
                 "The digest of disk `dev` at `snapshot` (None: current state) read over\n"

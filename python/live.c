@@ -1,7 +1,7 @@
 /* python/live.c: live domains and NBD exports (strata start, stop,
- * export): Domain.start(), stop(), is_active(), export(),
- * list_exports() and export_stop().  The daemons these start outlive
- * the call and the connection, as strata.h says. */
+ * export, status): Domain.start(), stop(), is_active(), export(),
+ * list_exports(), export_stop() and list_jobs().  The daemons these
+ * start outlive the call and the connection, as strata.h says. */
 #include "python/module.h"
 
 #include <string.h>
@@ -173,4 +173,36 @@ stpy_domain_export_stop(PyObject *self, PyObject *args, PyObject *kwargs)
     if (n < 0)
         return stpy_raise_last();
     return PyLong_FromLong(n);
+}
+
+PyObject *
+stpy_domain_list_jobs(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { NULL };
+    stpy_domain *d = (stpy_domain *) self;
+    CLEANUP_PYOBJ PyObject *list = NULL;
+    strata_job *jobs = NULL;
+    int n;
+
+    if (!stpy_parse(args, kwargs, ":list_jobs", kwlist) || !stpy_guard_enter(d->conn))
+        return NULL;
+    /* Asks the live daemon over QMP. */
+    Py_BEGIN_ALLOW_THREADS
+    n = strata_domain_list_jobs(d->dom, &jobs, 0);
+    Py_END_ALLOW_THREADS
+    stpy_guard_leave(d->conn);
+    if (n < 0)
+        return stpy_raise_last();
+    if ((list = PyList_New(n)))
+        for (int i = 0; i < n; i++) {
+            PyObject *j = stpy_job_new(&jobs[i]);
+
+            if (!j) {
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SET_ITEM(list, i, j);
+        }
+    strata_jobs_free(jobs, n);
+    return STPY_STEAL(&list);
 }

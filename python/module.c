@@ -1,5 +1,6 @@
 /* python/module.c: the `strata` extension module: its types, errors,
- * records and the functions that need no connection. */
+ * records and the functions that need no connection (the log callback
+ * is in log.c). */
 #include "python/module.h"
 
 static PyObject *
@@ -23,6 +24,15 @@ static PyMethodDef module_methods[] = {
                 "never probes); backing_format: assumed for a backing file with none\n"
                 "recorded (None: such a backing is a fault).  A chain with faults is\n"
                 "returned with them; an unreadable top raises."),
+    STPY_METHOD("set_log_callback", stpy_set_log_callback,
+                "set_log_callback(fn=None, *, debug=False)\n--\n\n"
+                "Send the library's warnings (and with debug=True its debug lines) to\n"
+                "fn(level, subsystem, message): level 'warning' or 'debug', the others\n"
+                "str (strata_set_log_callback).  For the whole process; None restores the\n"
+                "default (warnings dropped, debug lines on stderr with STRATA_DEBUG=1).\n"
+                "fn may be called from any thread, with the GIL; what it raises is printed\n"
+                "as unraisable, and it may not call strata.  Refused (InvalidArgError)\n"
+                "while a strata call runs in any thread."),
     { NULL, NULL, 0, NULL },
 };
 
@@ -55,6 +65,7 @@ PyInit_strata(void)
 
     if (!module ||
         stpy_errors_init(module) < 0 || stpy_records_init(module) < 0 ||
+        stpy_log_init(module) < 0 ||
         add_type(module, &stpy_conn_type, "Connection") < 0 ||
         add_type(module, &stpy_domain_type, "Domain") < 0 ||
         add_type(module, &stpy_snapshot_type, "Snapshot") < 0 ||

@@ -90,6 +90,15 @@ void stpy_guard_leave(stpy_conn *c);
  * whether it took it, for stpy_guard_release(). */
 bool stpy_guard_acquire_for_free(stpy_conn *c);
 void stpy_guard_release(stpy_conn *c, bool taken);
+/* Around a library call made with the GIL released (stpy_guard_enter()
+ * and _leave() do it; a call without a connection does it itself): the
+ * count of calls running, in any thread, is what set_log_callback()
+ * reads to keep strata.h's rule that the callback is not changed while
+ * the library runs.  Both with the GIL held; false with InvalidArgError
+ * inside a log callback, which may not call the library. */
+bool stpy_call_begin(void);
+void stpy_call_end(void);
+long stpy_calls_running(void);
 
 /* ---- disks (disks.c) -------------------------------------------------- */
 
@@ -146,6 +155,10 @@ PyObject *stpy_domain_list_exports(PyObject *self, PyObject *args, PyObject *kwa
 PyObject *stpy_domain_export_stop(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *stpy_domain_digest(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *stpy_domain_diff(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *stpy_domain_list_jobs(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *stpy_domain_block_commit(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *stpy_domain_block_pull(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *stpy_domain_list_orphans(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *stpy_snapshot_delete(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *stpy_snapshot_delete_plan(PyObject *self, PyObject *args, PyObject *kwargs);
 
@@ -183,7 +196,8 @@ PyObject *stpy_progress_finish(struct stpy_progress *p, bool failed);
 /* ---- records (records.c): struct sequences ------------------------------ */
 
 extern PyTypeObject *stpy_disk_type, *stpy_layer_type, *stpy_fault_type,
-    *stpy_plan_step_type, *stpy_plan_type, *stpy_export_type, *stpy_extent_type;
+    *stpy_plan_step_type, *stpy_plan_type, *stpy_export_type, *stpy_extent_type,
+    *stpy_snapshot_info_type, *stpy_orphan_type, *stpy_job_type;
 
 int stpy_records_init(PyObject *module);
 PyObject *stpy_disk_new(const strata_disk *d);
@@ -193,6 +207,9 @@ PyObject *stpy_fault_new(const char *code, const char *message, const char *hint
 /* A Layer of @l with @faults (a tuple, borrowed). */
 PyObject *stpy_layer_new(const strata_layer *l, PyObject *faults);
 PyObject *stpy_plan_new(const strata_plan *plan);
+PyObject *stpy_snapshot_info_new(const strata_snapshot_info *info);
+PyObject *stpy_orphan_new(const strata_orphan *o);
+PyObject *stpy_job_new(const strata_job *j);
 /* The string or None (new references). */
 PyObject *stpy_str_or_none(const char *s);
 
@@ -203,5 +220,14 @@ extern PyTypeObject stpy_chain_type;
 /* A Chain owning @chain (consumed). */
 PyObject *stpy_chain_wrap(strata_chain *chain);
 PyObject *stpy_chain_open_file(PyObject *self, PyObject *args, PyObject *kwargs);
+
+/* ---- the log callback (log.c) -------------------------------------- */
+
+/* Makes sure the library stops calling into Python once the
+ * interpreter is gone.  0, or -1 with an exception. */
+int stpy_log_init(PyObject *module);
+PyObject *stpy_set_log_callback(PyObject *self, PyObject *args, PyObject *kwargs);
+/* Whether this thread is running the log callback. */
+bool stpy_log_in_callback(void);
 
 #endif

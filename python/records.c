@@ -1,5 +1,6 @@
 /* python/records.c: the plain-data results as struct sequences (named
- * tuples): Disk, Layer, Fault, PlanStep, Plan, Export, Extent.  Each is
+ * tuples): Disk, Layer, Fault, PlanStep, Plan, Export, Extent,
+ * SnapshotInfo, Orphan, Job.  Each is
  * copied out of the library's structure, so none keeps a handle alive
  * or points into freed memory. */
 #include "python/module.h"
@@ -7,7 +8,8 @@
 #include <structseq.h>
 
 PyTypeObject *stpy_disk_type, *stpy_layer_type, *stpy_fault_type, *stpy_plan_step_type,
-    *stpy_plan_type, *stpy_export_type, *stpy_extent_type;
+    *stpy_plan_type, *stpy_export_type, *stpy_extent_type, *stpy_snapshot_info_type,
+    *stpy_orphan_type, *stpy_job_type;
 
 static PyStructSequence_Field disk_fields[] = {
     { "dev", "The target, e.g. 'vda'." },
@@ -94,6 +96,49 @@ static PyStructSequence_Desc extent_desc = {
     "strata.Extent", "A byte range of a disk (strata_extent).", extent_fields, 2,
 };
 
+static PyStructSequence_Field snapshot_info_fields[] = {
+    { "name", "The snapshot's name." },
+    { "domain", "Its domain's name." },
+    { "parent", "The parent's name, or None for a root." },
+    { "description", "The description, or None." },
+    { "state", "libvirt's: 'disk-snapshot', 'shutoff', 'running', ...; 'nostate' when none." },
+    { "creation_time", "Unix seconds (int), or None when the XML has none." },
+    { "current", "Whether it is the domain's current snapshot." },
+    { "external", "Whether it is external (strata's kind)." },
+    { "children", "How many children." },
+    { "descendants", "How many descendants." },
+    { NULL, NULL },
+};
+static PyStructSequence_Desc snapshot_info_desc = {
+    "strata.SnapshotInfo", "What virsh snapshot-info shows of a snapshot (strata_snapshot_info).",
+    snapshot_info_fields, 10,
+};
+
+static PyStructSequence_Field orphan_fields[] = {
+    { "path", "The file, absolute." },
+    { "operation", "What made it ('snapshot-create', ...), or None." },
+    { "snapshot", "That operation's snapshot, or None." },
+    { "backed_by", "A file that backs onto it (so it is never removed), or None." },
+    { "removed", "Whether remove=True unlinked it." },
+    { NULL, NULL },
+};
+static PyStructSequence_Desc orphan_desc = {
+    "strata.Orphan", "A file strata made for a domain that nothing references (strata_orphan).",
+    orphan_fields, 5,
+};
+
+static PyStructSequence_Field job_fields[] = {
+    { "id", "The job's id ('strata-delete-0', ...)." },
+    { "type", "QEMU's: 'commit', 'stream', ..." },
+    { "status", "QEMU's: 'running', 'paused', 'pending', 'concluded', ..." },
+    { "done", "Bytes done, of ..." },
+    { "total", "... this estimate (it may grow)." },
+    { NULL, NULL },
+};
+static PyStructSequence_Desc job_desc = {
+    "strata.Job", "A block job of a live domain's daemon (strata_job).", job_fields, 5,
+};
+
 static int
 add_type(PyObject *module, PyTypeObject **type, PyStructSequence_Desc *desc)
 {
@@ -115,7 +160,10 @@ stpy_records_init(PyObject *module)
         add_type(module, &stpy_plan_step_type, &plan_step_desc) < 0 ||
         add_type(module, &stpy_plan_type, &plan_desc) < 0 ||
         add_type(module, &stpy_export_type, &export_desc) < 0 ||
-        add_type(module, &stpy_extent_type, &extent_desc) < 0)
+        add_type(module, &stpy_extent_type, &extent_desc) < 0 ||
+        add_type(module, &stpy_snapshot_info_type, &snapshot_info_desc) < 0 ||
+        add_type(module, &stpy_orphan_type, &orphan_desc) < 0 ||
+        add_type(module, &stpy_job_type, &job_desc) < 0)
         return -1;
     return 0;
 }
@@ -240,4 +288,39 @@ stpy_plan_new(const strata_plan *plan)
 
         return record(stpy_plan_type, v, 3);
     }
+}
+
+PyObject *
+stpy_snapshot_info_new(const strata_snapshot_info *info)
+{
+    PyObject *v[] = {
+        stpy_str_or_none(info->name), stpy_str_or_none(info->domain),
+        stpy_str_or_none(info->parent), stpy_str_or_none(info->description),
+        stpy_str_or_none(info->state),
+        info->has_creation_time ? PyLong_FromLongLong(info->creation_time) : Py_NewRef(Py_None),
+        PyBool_FromLong(info->current), PyBool_FromLong(info->external),
+        PyLong_FromSize_t(info->children), PyLong_FromSize_t(info->descendants),
+    };
+
+    return record(stpy_snapshot_info_type, v, 10);
+}
+
+PyObject *
+stpy_orphan_new(const strata_orphan *o)
+{
+    PyObject *v[] = { stpy_str_or_none(o->path), stpy_str_or_none(o->operation),
+                      stpy_str_or_none(o->snapshot), stpy_str_or_none(o->backed_by),
+                      PyBool_FromLong(o->removed) };
+
+    return record(stpy_orphan_type, v, 5);
+}
+
+PyObject *
+stpy_job_new(const strata_job *j)
+{
+    PyObject *v[] = { stpy_str_or_none(j->id), stpy_str_or_none(j->type),
+                      stpy_str_or_none(j->status), PyLong_FromUnsignedLongLong(j->done),
+                      PyLong_FromUnsignedLongLong(j->total) };
+
+    return record(stpy_job_type, v, 5);
 }

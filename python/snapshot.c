@@ -1,5 +1,5 @@
-/* python/snapshot.c: strata.Snapshot, a strata_snapshot: its XML, its
- * place in the tree, set-current, revert and edit.  Deleting is in
+/* python/snapshot.c: strata.Snapshot, a strata_snapshot: its XML and
+ * info, its place in the tree, set-current, revert and edit.  Deleting is in
  * delete.c. */
 #include "python/module.h"
 
@@ -85,6 +85,28 @@ snapshot_get_xml(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!xml)
         return stpy_raise_last();
     return PyUnicode_FromString(xml);
+}
+
+static PyObject *
+snapshot_get_info(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { NULL };
+    stpy_snapshot *s = (stpy_snapshot *) self;
+    strata_snapshot_info *info;
+    PyObject *result;
+
+    if (!stpy_parse(args, kwargs, ":get_info", kwlist) || !stpy_guard_enter(s->domain->conn))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    info = strata_snapshot_get_info(s->snap, 0);
+    Py_END_ALLOW_THREADS
+    stpy_guard_leave(s->domain->conn);
+    if (!info)
+        return stpy_raise_last();
+    /* Copied out: the record outlives the info and the handle. */
+    result = stpy_snapshot_info_new(info);
+    strata_snapshot_info_free(info);
+    return result;
 }
 
 /* The parent handle, or NULL with the library's error left as the last
@@ -306,6 +328,11 @@ static PyMethodDef snapshot_methods[] = {
     STPY_METHOD("get_xml", snapshot_get_xml,
                 "get_xml()\n--\n\nThe snapshot's XML as virsh snapshot-dumpxml prints it\n"
                 "(strata_snapshot_get_xml)."),
+    STPY_METHOD("get_info", snapshot_get_info,
+                "get_info()\n--\n\nWhat virsh snapshot-info shows, as SnapshotInfo(name, domain, parent,\n"
+                "description, state, creation_time, current, external, children,\n"
+                "descendants) (strata_snapshot_get_info); creation_time is None when the\n"
+                "XML has none."),
     STPY_METHOD("get_parent", snapshot_get_parent,
                 "get_parent()\n--\n\nThe parent Snapshot (strata_snapshot_get_parent); NotFoundError for a\n"
                 "root.  The `parent` property gives None instead."),

@@ -7,6 +7,8 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, 
 __version__: str
 
 def version() -> str: ...
+def set_log_callback(fn: Optional[Callable[[str, str, str], object]] = None, *,
+                     debug: bool = False) -> None: ...
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 _Progress = Optional[Callable[[int, int], object]]
@@ -113,6 +115,32 @@ class Extent(NamedTuple):
     offset: int
     length: int
 
+class SnapshotInfo(NamedTuple):
+    name: str
+    domain: str
+    parent: Optional[str]
+    description: Optional[str]
+    state: str              # "disk-snapshot", "shutoff", "running", ..., "nostate"
+    creation_time: Optional[int]
+    current: bool
+    external: bool
+    children: int
+    descendants: int
+
+class Orphan(NamedTuple):
+    path: str
+    operation: Optional[str]
+    snapshot: Optional[str]
+    backed_by: Optional[str]
+    removed: bool
+
+class Job(NamedTuple):
+    id: str
+    type: str
+    status: str
+    done: int
+    total: int
+
 # ---- objects -----------------------------------------------------------------
 
 class Connection:
@@ -168,12 +196,19 @@ class Domain:
                   internal: bool = False, disk_only: bool = False, inactive: bool = False,
                   active: bool = False) -> Iterator["Snapshot"]: ...
     def chain_open_disk(self, dev: Optional[str] = None, *, no_allocation: bool = False) -> "Chain": ...
+    def block_commit(self, dev: str, base: Optional[_Path] = None, top: Optional[_Path] = None, *,
+                     active: bool = False, speed: int = 0, timeout: int = 0,
+                     progress: _Progress = None, no_wait: bool = False) -> int: ...
+    def block_pull(self, dev: str, base: Optional[_Path] = None, *, speed: int = 0,
+                   timeout: int = 0, progress: _Progress = None, no_wait: bool = False) -> int: ...
+    def list_orphans(self, *, remove: bool = False, no_wait: bool = False) -> list[Orphan]: ...
     def start(self, nbd: Optional[str] = None, *, no_wait: bool = False) -> None: ...
     def stop(self, *, no_wait: bool = False) -> None: ...
     def is_active(self) -> bool: ...
     def export(self, snapshot: _SnapshotRef = None, dev: Optional[str] = None,
                nbd: Optional[str] = None, *, no_wait: bool = False) -> list[Export]: ...
     def list_exports(self) -> list[Export]: ...
+    def list_jobs(self) -> list[Job]: ...
     def export_stop(self, snapshot: _SnapshotRef = None, dev: Optional[str] = None, *,
                     no_wait: bool = False) -> int: ...
     def digest(self, snapshot: _SnapshotRef = None, dev: Optional[str] = None, *,
@@ -189,6 +224,7 @@ class Snapshot:
     @property
     def parent(self) -> Optional["Snapshot"]: ...
     def get_xml(self) -> str: ...
+    def get_info(self) -> SnapshotInfo: ...
     def get_parent(self) -> "Snapshot": ...
     def set_current(self, *, no_wait: bool = False) -> None: ...
     def list_children_names(self, *, descendants: bool = False, roots: bool = False,

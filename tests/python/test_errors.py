@@ -116,7 +116,9 @@ def test_closed_connection(tmp, conn, dom):
     conn.close()                                # twice: nothing
     for fn, args in ((conn.lookup_domain, ("vm",)), (conn.list_domains, ()), (dom.get_xml, ()),
                      (dom.snapshot_num, ()), (s1.get_xml, ()), (s1.revert, ()), (s1.delete, ()),
-                     (dom.chain_open_disk, ()), (dom.diff, ("s1",)), (next, (it,))):
+                     (dom.chain_open_disk, ()), (dom.diff, ("s1",)), (next, (it,)),
+                     (dom.block_commit, ("vda",)), (dom.block_pull, ("vda",)),
+                     (dom.list_orphans, ()), (dom.list_jobs, ()), (s1.get_info, ())):
         e = raises(strata.InvalidArgError, fn, *args)
         assert "closed" in e.message
     with pytest.raises(strata.InvalidArgError):

@@ -54,6 +54,6 @@ def test_docstrings():
         assert cls.__doc__, cls
         for name in public(cls):
             assert getattr(cls, name).__doc__, "%s.%s has no docstring" % (cls.__name__, name)
-    for fn in (strata.chain_open_file, strata.version):
+    for fn in (strata.chain_open_file, strata.version, strata.set_log_callback):
         assert fn.__doc__
     assert strata.version() == strata.__version__
