@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/json.h"
 #include "common/log.h"
@@ -140,6 +141,28 @@ new_definition(const struct st_snapshot *s, const char *domname, struct st_error
     return d;
 }
 
+/* A disk the snapshot left out (<disk snapshot='no'> or not listed)
+ * names in the snapshot's <domain> the file it had then.  Putting the
+ * disk straight back on that file is safe only while it is still the
+ * disk's active file: once a later snapshot took it as a point in time,
+ * writes there would change that snapshot's view.  A disk the domain
+ * never snapshots (<disk snapshot='no'> in the domain, or no file) is
+ * left as it is. */
+static bool
+left_out_needs_overlay(const struct op *op, const struct st_domain_disk *then)
+{
+    const struct st_domain_disk *now = st_domain_find_disk(op->dom, then->target);
+    struct stat a, b;
+
+    if (!then->source || then->snapshot == ST_SNAPSHOT_MODE_NO)
+        return false;
+    if (!now || !now->source || now->snapshot == ST_SNAPSHOT_MODE_NO)
+        return false;
+    if (stat(then->source, &a) < 0 || stat(now->source, &b) < 0)
+        return false;           /* a missing file: the checks below say so, or nothing changes */
+    return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
 static bool
 validate(struct op *op, const char *domname, const char *name, struct st_error **errp)
 {
@@ -198,8 +221,11 @@ validate(struct op *op, const char *domname, const char *name, struct st_error *
                          s->name, d->target);
             return false;
         }
-        /* Disks the snapshot left out keep the file they had then. */
-        if (!sd || sd->snapshot != ST_SNAPSHOT_MODE_EXTERNAL)
+        /* Disks the snapshot left out keep the file they had then, if
+         * the disk still writes into it; else that file may be a later
+         * snapshot's point in time now, and it gets an overlay as the
+         * others do (libvirt makes one for every disk too). */
+        if ((!sd || sd->snapshot != ST_SNAPSHOT_MODE_EXTERNAL) && !left_out_needs_overlay(op, d))
             continue;
         if (!d->source) {
             st_error_set(errp, ST_E_CHAIN, "snapshot '%s': disk '%s' records no source file",
