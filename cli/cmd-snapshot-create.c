@@ -316,6 +316,28 @@ cmd_snapshot_revert(struct cli *cli, int argc, char **argv, struct st_error **er
     return 0;
 }
 
+/* The layers a recovered revert removed, in snapshot-revert's words. */
+static void
+print_recovered_abandoned(struct cli *cli, struct json_object *abandoned)
+{
+    for (size_t i = 0; abandoned && i < json_object_array_length(abandoned); i++) {
+        struct json_object *a = json_object_array_get_idx(abandoned, i);
+        const char *action = st_json_get_string(a, "action");
+        int64_t bytes = 0;
+
+        if (!action || strcmp(action, "removed") != 0)
+            continue;
+        st_json_get_int64(a, "allocated-bytes", &bytes);
+        if (bytes > 0)
+            fprintf(cli->out, "Disk %s: discarded %s (%lld bytes written since the last snapshot)\n",
+                    st_json_get_string(a, "disk"), st_json_get_string(a, "path"),
+                    (long long) bytes);
+        else
+            fprintf(cli->out, "Disk %s: removed %s, which held no data\n",
+                    st_json_get_string(a, "disk"), st_json_get_string(a, "path"));
+    }
+}
+
 int
 cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp)
 {
@@ -345,6 +367,7 @@ cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp)
                 st_json_get_string(report, "operation"), st_json_get_string(report, "snapshot"),
                 st_json_get_string(report, "phase"),
                 strcmp(action, "rolled-back") == 0 ? "rolled back" : "rolled forward");
+    print_recovered_abandoned(cli, st_json_get_array(report, "abandoned"));
     cli_set_result(cli, ST_STEAL(&report));
     return 0;
 }

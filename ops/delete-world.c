@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "xml/snapshot.h"
 #include "chain/chain.h"
+#include "store/created.h"
 #include "ops/delete-world.h"
 
 ST_LOG_INIT("ops.delete");
@@ -175,6 +176,15 @@ st_delete_world_load(const struct st_domain *dom, const struct st_tree *tree,
     w->in.disks = w->disks;
     w->in.ndisks = nd;
     return w;
+}
+
+void
+st_delete_world_mark_made(struct st_delete_world *w, struct json_object *record)
+{
+    for (size_t d = 0; d < w->ndisks; d++) {
+        for (size_t i = 0; i < w->wd[d].n; i++)
+            w->wd[d].files[i].made = st_created_find(record, w->wd[d].paths[i]) != NULL;
+    }
 }
 
 const struct st_plan_input *

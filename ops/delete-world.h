@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "xml/domain.h"
@@ -36,6 +38,9 @@ struct st_delete_world;
 struct st_delete_world *st_delete_world_load(const struct st_domain *dom,
                                              const struct st_tree *tree,
                                              struct st_error **errp);
+/* Mark the files of @w that @record (store/created.h) proves strata made. */
+void st_delete_world_mark_made(struct st_delete_world *w, struct json_object *record);
+
 void st_delete_world_free(struct st_delete_world *w);
 ST_DEFINE_CLEANUP(st_cleanup_delete_world, struct st_delete_world *, st_delete_world_free)
 #define CLEANUP_DELETE_WORLD ST_CLEANUP(st_cleanup_delete_world)

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "chain/chain.h"
 #include "chain/remote.h"
+#include "store/created.h"
 #include "store/journal.h"
 #include "store/tree.h"
 #include "ops/delete-world.h"
@@ -132,6 +133,13 @@ st_delete_prepare(const struct st_store *store, const char *dom_name,
     }
     if (!(world = st_delete_world_load(dom, tree, errp)))
         return NULL;
+    {
+        CLEANUP_JSON struct json_object *record = st_created_load(store, dom_name, errp);
+
+        if (!record)
+            return NULL;
+        st_delete_world_mark_made(world, record);
+    }
     /* A file S names is gone: merging would guess; say so instead. */
     for (size_t d = 0; req->mode == ST_PLAN_ONE && d < dom->ndisks; d++) {
         size_t si = (size_t) st_delete_world_find_snap(world, name);

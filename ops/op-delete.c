@@ -27,6 +27,7 @@
 #include "chain/chain.h"
 #include "ops/delete-verify.h"
 #include "live/exporter.h"
+#include "store/created.h"
 #include "store/journal.h"
 #include "ops/op-delete.h"
 #include "ops/op-util.h"
@@ -922,6 +923,20 @@ referenced_files(const struct st_store *store, const char *dom_name, struct iden
     return true;
 }
 
+/* The record of the files strata made (store/created.h) loses the
+ * entries of the files this delete removed, by a run before a crash
+ * too; a file kept above is still there and keeps its entry. */
+static bool
+forget_unlinked(const struct st_store *store, const char *dom, const struct st_plan *plan,
+                struct st_error **errp)
+{
+    CLEANUP_STRV char **paths = NULL;
+
+    for (size_t u = 0; u < plan->nunlinks; u++)
+        st_strv_add(&paths, plan->unlinks[u].path);
+    return !paths || st_created_forget(store, dom, paths, errp);
+}
+
 static bool
 run_unlink(const struct st_store *store, const char *dom, const struct st_plan *plan,
            struct st_error **errp)
@@ -940,7 +955,7 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
                 st_warn("snapshot",
                         "'%s' is kept: some snapshot metadata or chain could not be read whole, so strata cannot prove nothing uses it",
                         plan->unlinks[u].path);
-        return true;
+        return forget_unlinked(store, dom, plan, errp);
     }
     for (size_t u = 0; u < plan->nunlinks; u++) {
         const char *path = plan->unlinks[u].path;
@@ -968,7 +983,7 @@ run_unlink(const struct st_store *store, const char *dom, const struct st_plan *
         st_debug("removed '%s'", path);
         st_op_crash_point("delete-unlinking");
     }
-    return true;
+    return forget_unlinked(store, dom, plan, errp);
 }
 
 /* ---- the phases ---- */

@@ -9,12 +9,15 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "qmp/blockdev.h"
 #include "qmp/export.h"
+#include "store/created.h"
 #include "store/journal.h"
 #include "ops/op-delete.h"
 #include "ops/op-recover.h"
+#include "ops/revert-abandon.h"
 #include "ops/op-util.h"
 #include "live/session.h"
 
@@ -111,6 +114,18 @@ roll_back(struct st_session *sess, struct json_object *journal, struct json_obje
         json_object_array_add(removed, json_object_new_string(f));
     }
     return true;
+}
+
+/* The record of the files strata made drops what roll_back() removed. */
+static bool
+forget_removed(const struct st_store *store, const char *dom, struct json_object *removed,
+               struct st_error **errp)
+{
+    CLEANUP_STRV char **paths = NULL;
+
+    for (size_t i = 0; i < json_object_array_length(removed); i++)
+        st_strv_add(&paths, json_object_get_string(json_object_array_get_idx(removed, i)));
+    return !paths || st_created_forget(store, dom, paths, errp);
 }
 
 static bool
@@ -244,6 +259,54 @@ forward_revert(const struct st_store *store, const char *dom, const char *name,
                                  errp);
 }
 
+/* A revert finished here leaves its old layers as the command would
+ * have (ops/revert-abandon.h): the plan its journal recorded before
+ * anything changed, carried out with the same checks (the record still
+ * proves the file strata's; an only-empty plan leaves a layer written
+ * since).  Live, the old active node is closed first, as the revert's
+ * clean phase does; a node that cannot be closed keeps its file.  A
+ * layer that cannot be removed is warned about, not fatal: the revert
+ * is complete, and 'chain check' lists the file. */
+static void
+finish_abandon(const struct st_store *store, const char *dom, struct st_session *sess,
+               struct json_object *plan, struct json_object *report)
+{
+    struct st_abandoned *a = NULL;
+    size_t n = 0;
+    bool only_empty = true;
+    struct st_error *err = NULL;
+
+    if (!st_abandoned_plan_parse(plan, &a, &n, &only_empty, &err))
+        goto warn;
+    for (size_t i = 0; sess && i < n; i++) {
+        CLEANUP_FREE char *node = NULL;
+
+        if (!a[i].remove || !(node = st_session_find_node(sess, a[i].path, &err))) {
+            st_error_free(err);
+            err = NULL;
+            continue;
+        }
+        if (!st_qmp_blockdev_del_layer(st_session_qmp(sess), node, &err)) {
+            st_debug("keeping old active node %s open, and its file: %s", node, err->msg);
+            st_error_free(err);
+            err = NULL;
+            a[i].remove = false;
+        }
+    }
+    if (!st_abandoned_remove(store, dom, a, n, only_empty, &err))
+        goto warn;
+    json_object_object_add(report, "abandoned", st_abandoned_json(a, n));
+    st_abandoned_free(a, n);
+    return;
+
+ warn:
+    st_warn("recover", "the layers the revert left: %s; 'strata chain check %s' lists any left",
+            err->msg, dom);
+    st_error_free(err);
+    json_object_object_add(report, "abandoned", st_abandoned_json(a, n));
+    st_abandoned_free(a, n);
+}
+
 bool
 st_op_recover(const struct st_store *store, const char *dom, const char *run_dir,
               struct json_object **report, struct st_error **errp)
@@ -320,7 +383,10 @@ st_op_recover(const struct st_store *store, const char *dom, const char *run_dir
         if (is_create ? !forward_create(store, dom, detail, errp)
                       : !forward_revert(store, dom, snap, sess, detail, errp))
             return false;
-    } else if (!roll_back(sess, j, files, removed, kept, errp)) {
+        if (!is_create && st_json_get_object(detail, "abandon"))
+            finish_abandon(store, dom, sess, st_json_get_object(detail, "abandon"), r);
+    } else if (!roll_back(sess, j, files, removed, kept, errp) ||
+               !forget_removed(store, dom, removed, errp)) {
         return false;
     }
     if (!st_journal_clear(store, dom, errp))

@@ -8,14 +8,16 @@
  *   validate  snapshot, its <domain>, point-in-time files, live + --force
  *   plan      new overlay names (never a file that exists or that
  *             metadata names) and the new domain XML
- *   journal   files to be made, phase "planned"
+ *   journal   files to be made and what becomes of the layers left
+ *             behind, phase "planned"
  *   run       overlays through blockdev-create, each opened on its
  *             point-in-time node; live: each disk's export moved to its
  *             new overlay (phase "switched" after)
  *   commit    domain XML, then the snapshot marked current
- *   clean     journal removed; live: the old active nodes closed; the
- *             layers left behind removed as opts->current says
- *             (ops/revert-abandon.h; the library leaves them)
+ *   clean     live: the old active nodes closed; the layers left
+ *             behind removed as opts->current says (ops/revert-abandon.h;
+ *             the library leaves them), as the journal recorded it for
+ *             recover; then the journal removed
  *   abort     before the switch: overlay nodes closed, files removed,
  *             journal removed */
 #include "config.h"
@@ -344,6 +346,13 @@ journal(struct op *op, char **pits, struct st_error **errp)
     }
     json_object_object_add(detail, "disks", disks);
     json_object_object_add(detail, "domain-xml", json_object_new_string(dom_xml));
+    /* The decision about the layers left behind, made now, before
+     * anything changes: a recover that finishes this revert carries
+     * it out as this command would have (op-recover.c). */
+    if (op->opts->current != ST_REVERT_CURRENT_LEAVE)
+        json_object_object_add(detail, "abandon",
+                               st_abandoned_plan_json(op->ab, op->nab,
+                                                      op->opts->current != ST_REVERT_CURRENT_DISCARD));
     return st_journal_write(op->store, op->dom->name, op->journal, errp);
 }
 
@@ -688,15 +697,21 @@ st_op_revert(const struct st_store *store, const char *dom, const char *snap,
         st_error_hint(errp, "run 'strata recover %s' to finish writing it", dom);
         return false;
     }
-    if (!st_journal_clear(store, dom, errp))
-        return false;
+    st_op_crash_point("revert-committed");
     clean(&op);
+    /* The layers go while the journal still names the revert, so that
+     * a crash before they are gone leaves a recover that removes them. */
     if (opts->current != ST_REVERT_CURRENT_LEAVE &&
         !st_abandoned_remove(store, dom, op.ab, op.nab,
                              opts->current != ST_REVERT_CURRENT_DISCARD, errp)) {
         st_error_prepend(errp, "reverted to '%s', but: ", op.node->snap->name);
+        /* The revert itself is complete: no recover is needed (the
+         * error's hint names the command that removes the file). */
+        st_journal_clear(store, dom, NULL);
         return false;
     }
+    if (!st_journal_clear(store, dom, errp))
+        return false;
 
     res->name = st_xstrdup(op.node->snap->name);
     res->live = op.sess->live;

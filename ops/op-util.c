@@ -18,6 +18,7 @@
 #include "qmp/blockdev.h"
 #include "xml/domain.h"
 #include "chain/chain.h"
+#include "store/created.h"
 #include "store/journal.h"
 #include "ops/op-util.h"
 #include "chain/remote.h"
@@ -341,6 +342,7 @@ st_op_abort(const struct st_store *store, const char *dom, struct st_session *se
             struct st_op_overlay *ovs, size_t n, const char *what)
 {
     struct st_error *err = NULL;
+    CLEANUP_STRV char **removed = NULL;
 
     if (!st_op_overlays_discard(st_op_live_qmp(sess), ovs, n, &err)) {
         st_warn("snapshot", "%s: rollback incomplete, the journal is kept: %s", what, err->msg);
@@ -350,6 +352,14 @@ st_op_abort(const struct st_store *store, const char *dom, struct st_session *se
     /* Live: the nodes this operation opened for its chains, too. */
     if (sess)
         st_session_close_opened(sess);
+    /* The record of the files strata made forgets the ones just removed. */
+    for (size_t i = 0; i < n; i++)
+        st_strv_add(&removed, ovs[i].path);
+    if (removed && !st_created_forget(store, dom, removed, &err)) {
+        st_warn("snapshot", "%s", err->msg);
+        st_error_free(err);
+        err = NULL;
+    }
     if (!st_journal_clear(store, dom, &err)) {
         st_warn("snapshot", "%s", err->msg);
         st_error_free(err);

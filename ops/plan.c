@@ -173,15 +173,59 @@ head_through(const struct st_plan_disk *d, int f)
     return f;
 }
 
+static const char *
+path_of(const struct st_plan_disk *d, int f)
+{
+    return valid_file(d, f) ? d->files[f].path : NULL;
+}
+
+static void mark_chain(const struct st_plan_disk *d, int f, bool *mark);
+
+/* The files of snapshot @s's overlay chain on disk @di, from its overlay
+ * down, that nothing else needs: no other snapshot's point in time or
+ * overlay, not the active chain, not @s's own point in time.  That is
+ * the head of a branch a revert left, whose only name is @s's overlay:
+ * once @s goes nothing names it, and with other branches on @s's point
+ * in time it has nothing to merge into, so it goes with @s (issue 18:
+ * nothing left behind), if strata made it (a user's file is streamed
+ * into like any other branch and stays).  Marked in @excl, listed top first in @order;
+ * returns how many. */
+static size_t
+overlay_alone(const struct st_plan_input *in, size_t di, size_t s, bool *excl, int *order)
+{
+    const struct st_plan_disk *d = &in->disks[di];
+    CLEANUP_FREE bool *needed = st_xcalloc(d->nfiles + 1, sizeof *needed);
+    int f = in->snaps[s].overlay[di];
+    size_t n = 0;
+
+    mark_chain(d, d->active, needed);
+    mark_chain(d, in->snaps[s].pit[di], needed);
+    for (size_t t = 0; t < in->nsnaps; t++) {
+        if (t == s)
+            continue;
+        mark_chain(d, in->snaps[t].pit[di], needed);
+        mark_chain(d, in->snaps[t].overlay[di], needed);
+    }
+    /* Data strata cannot prove it made stays, as a file of its own. */
+    for (size_t depth = 0; valid_file(d, f) && !needed[f] && d->files[f].made &&
+                           depth <= d->nfiles; depth++) {
+        excl[f] = true;
+        order[n++] = f;
+        f = d->files[f].backing;
+    }
+    return n;
+}
+
 /* The child of @f that stands in for it in references: the one on the
- * domain's active chain if any, else the first. */
+ * domain's active chain if any, else the first; never one marked in
+ * @skip (a file that goes). */
 static int
-preferred_child(const struct st_plan_disk *d, int f)
+preferred_child_but(const struct st_plan_disk *d, int f, const bool *skip)
 {
     int first = -1;
 
     for (size_t i = 0; i < d->nfiles; i++) {
-        if (d->files[i].backing != f)
+        if (d->files[i].backing != f || skip[i])
             continue;
         if (d->active >= 0 && on_chain(d, d->active, (int) i))
             return (int) i;
@@ -189,12 +233,6 @@ preferred_child(const struct st_plan_disk *d, int f)
             first = (int) i;
     }
     return first;
-}
-
-static const char *
-path_of(const struct st_plan_disk *d, int f)
-{
-    return valid_file(d, f) ? d->files[f].path : NULL;
 }
 
 /* One disk of a single delete: merge S's point in time @F away. */
@@ -205,7 +243,9 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
     const struct st_plan_disk *d = &in->disks[di];
     int F = in->snaps[s].pit[di];
     int C = -1, D = -1;
-    size_t nch;
+    size_t nch, nexcl;
+    CLEANUP_FREE bool *excl = NULL;
+    CLEANUP_FREE int *order = NULL;
 
     if (!valid_file(d, F) || d->active == F)
         return true;
@@ -264,10 +304,13 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
         st_error_hint(errp, "drop --no-stream, or delete with --metadata to keep the file");
         return false;
     }
+    excl = st_xcalloc(d->nfiles + 1, sizeof *excl);
+    order = st_xcalloc(d->nfiles + 1, sizeof *order);
+    nexcl = overlay_alone(in, di, s, excl, order);
     for (size_t i = 0; i < d->nfiles; i++) {
         struct st_plan_step *st;
 
-        if (d->files[i].backing != F)
+        if (d->files[i].backing != F || excl[i])
             continue;
         st = add_step(p, ST_PLAN_STREAM, d->target, d->files[i].path, d->files[F].path,
                       d->files[i].path, d->files[F].allocated);
@@ -275,7 +318,10 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
         p->bytes_always_commit += d->files[F].allocated;
         p->bytes_always_stream += d->files[F].allocated;
     }
-    add_rename(p, d, F, preferred_child(d, F));
+    add_rename(p, d, F, preferred_child_but(d, F, excl));
+    /* Tops first: no file goes while one still on disk backs onto it. */
+    for (size_t i = 0; i < nexcl; i++)
+        add_unlink(p, d->target, d->files[order[i]].path, true);
     add_unlink(p, d->target, d->files[F].path, false);
     return true;
 }

@@ -33,6 +33,8 @@ struct st_plan_file {
     int backing;                /* index in the disk's files, or -1 for a base */
     uint64_t allocated;         /* guest bytes allocated in this layer */
     const char *format;         /* "qcow2" or "raw"; NULL counts as qcow2 */
+    bool made;                  /* strata made it (store/created.h): a single delete may
+                                 * drop only such a file without copying it */
 };
 
 struct st_plan_disk {

@@ -194,6 +194,76 @@ st_abandoned_remove(const struct st_store *store, const char *dom, struct st_aba
 }
 
 struct json_object *
+st_abandoned_plan_json(const struct st_abandoned *a, size_t n, bool only_empty)
+{
+    struct json_object *plan = json_object_new_object();
+    struct json_object *arr = json_object_new_array();
+
+    json_object_object_add(plan, "only-empty", json_object_new_boolean(only_empty));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "disk", json_object_new_string(a[i].dev));
+        json_object_object_add(o, "path", json_object_new_string(a[i].path));
+        json_object_object_add(o, "allocated-bytes", json_object_new_int64((int64_t) a[i].allocated));
+        json_object_object_add(o, "ours", json_object_new_boolean(a[i].ours));
+        json_object_object_add(o, "overlay-of", st_json_string_or_null(a[i].overlay_of));
+        json_object_object_add(o, "pit-of", st_json_string_or_null(a[i].pit_of));
+        json_object_object_add(o, "remove", json_object_new_boolean(a[i].remove));
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(plan, "layers", arr);
+    return plan;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? st_xstrdup(s) : NULL;
+}
+
+bool
+st_abandoned_plan_parse(struct json_object *plan, struct st_abandoned **out, size_t *n,
+                        bool *only_empty, struct st_error **errp)
+{
+    struct json_object *arr = st_json_get_array(plan, "layers");
+    struct st_abandoned *v;
+    size_t k;
+
+    *out = NULL;
+    *n = 0;
+    if (!arr || !st_json_get_bool(plan, "only-empty", only_empty))
+        goto bad;
+    k = json_object_array_length(arr);
+    v = st_xcalloc(k ? k : 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        struct json_object *o = json_object_array_get_idx(arr, i);
+        const char *dev = st_json_get_string(o, "disk"), *path = st_json_get_string(o, "path");
+        int64_t alloc;
+
+        if (!dev || !path || !st_json_get_int64(o, "allocated-bytes", &alloc) || alloc < 0 ||
+            !st_json_get_bool(o, "ours", &v[i].ours) ||
+            !st_json_get_bool(o, "remove", &v[i].remove)) {
+            st_abandoned_free(v, k);
+            goto bad;
+        }
+        v[i].dev = st_xstrdup(dev);
+        v[i].path = st_xstrdup(path);
+        v[i].allocated = (uint64_t) alloc;
+        v[i].overlay_of = dup_or_null(st_json_get_string(o, "overlay-of"));
+        v[i].pit_of = dup_or_null(st_json_get_string(o, "pit-of"));
+        v[i].action = ST_ABANDON_LEFT;
+    }
+    *out = v;
+    *n = k;
+    return true;
+
+ bad:
+    st_error_set(errp, ST_E_IO, "the journal's plan for the layers the revert leaves is malformed");
+    return false;
+}
+
+struct json_object *
 st_abandoned_json(const struct st_abandoned *a, size_t n)
 {
     struct json_object *arr = json_object_new_array();

@@ -69,6 +69,18 @@ bool st_abandoned_has_data(const struct st_abandoned *a, size_t n);
 bool st_abandoned_remove(const struct st_store *store, const char *dom, struct st_abandoned *a,
                          size_t n, bool only_empty, struct st_error **errp);
 
+/* The plan of @a for the revert's journal, so that a recover that
+ * finishes the revert removes what the command would have and nothing
+ * else: {"only-empty", "layers": [{"disk", "path", "allocated-bytes",
+ * "ours", "overlay-of", "pit-of", "remove"}]}; owned. */
+struct json_object *st_abandoned_plan_json(const struct st_abandoned *a, size_t n,
+                                           bool only_empty);
+
+/* The plan written by st_abandoned_plan_json() (actions "left"); owned
+ * array in @out.  false with @errp set when it is malformed. */
+bool st_abandoned_plan_parse(struct json_object *plan, struct st_abandoned **out, size_t *n,
+                             bool *only_empty, struct st_error **errp);
+
 /* [{"disk", "path", "allocated-bytes", "overlay-of", "action"}]; owned. */
 struct json_object *st_abandoned_json(const struct st_abandoned *a, size_t n);
 

@@ -123,29 +123,51 @@ st_created_find(struct json_object *record, const char *path)
     return NULL;
 }
 
-bool
-st_created_prune(const struct st_store *store, const char *dom, struct st_error **errp)
+static bool
+listed(char *const *paths, const char *p)
 {
-    CLEANUP_JSON struct json_object *record = NULL;
-    struct json_object *kept;
-    size_t n;
+    for (size_t i = 0; paths && paths[i]; i++) {
+        if (strcmp(paths[i], p) == 0)
+            return true;
+    }
+    return false;
+}
 
-    if (!(record = st_created_load(store, dom, errp)))
-        return false;
-    n = json_object_array_length(record);
-    kept = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
+size_t
+st_created_record_prune(struct json_object *record, char *const *paths)
+{
+    size_t dropped = 0;
+
+    /* Backwards, as deleting shifts the entries after the one deleted. */
+    for (size_t i = json_object_array_length(record); i-- > 0;) {
         struct json_object *e = json_object_array_get_idx(record, i);
         const char *p = st_json_get_string(e, "path");
 
+        if (p && paths && !listed(paths, p))
+            continue;
+        /* A path has one entry per file strata made there; the one that
+         * is the file there now is the one that stays. */
         if (p && st_created_find(record, p) == e)
-            json_object_array_add(kept, json_object_get(e));
+            continue;
+        json_object_array_del_idx(record, i, 1);
+        dropped++;
     }
-    if (json_object_array_length(kept) == n) {
-        json_object_put(kept);
-        return true;
-    }
-    json_object_put(record);
-    record = kept;
-    return save(store, dom, record, errp);
+    return dropped;
+}
+
+bool
+st_created_forget(const struct st_store *store, const char *dom, char *const *paths,
+                  struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *record = NULL;
+
+    if (!(record = st_created_load(store, dom, errp)))
+        return false;
+    return st_created_record_prune(record, paths) == 0 || save(store, dom, record, errp);
+}
+
+bool
+st_created_prune(const struct st_store *store, const char *dom, struct st_error **errp)
+{
+    return st_created_forget(store, dom, NULL, errp);
 }

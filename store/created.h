@@ -39,7 +39,20 @@ bool st_created_add_from_journal(const struct st_store *store, const char *dom,
  * @path, or NULL (no entry, no file, or another file). */
 struct json_object *st_created_find(struct json_object *record, const char *path);
 
-/* Drop the entries whose file is gone or is no longer strata's. */
+/* Drop from @record the entries that no longer prove a file (the file
+ * at their path is gone, or is another one), of the paths in @paths
+ * (NULL-terminated) or, with @paths NULL, of every path.  Returns how
+ * many were dropped.  An entry whose file is still there and still the
+ * one recorded always stays, so that a file kept on purpose (metadata
+ * still names it) stays provably strata's. */
+size_t st_created_record_prune(struct json_object *record, char *const *paths);
+
+/* Drop the entries whose file is gone or is no longer strata's: of
+ * @paths, the files an operation just removed (st_created_forget), or
+ * of every path (st_created_prune, for a cleanup of the whole domain).
+ * The record is rewritten only when it changed. */
+bool st_created_forget(const struct st_store *store, const char *dom, char *const *paths,
+                       struct st_error **errp);
 bool st_created_prune(const struct st_store *store, const char *dom, struct st_error **errp);
 
 #endif

@@ -15,6 +15,7 @@
 #                                 stays one until init reaps it)
 #   stop_unless_dead PID          for cleanup_fn
 #   left_behind DOM WHAT          no orphan, no file backed by a gone file
+#   record_current DOM WHAT       DOM/created names only files that are there
 #   no_qsd_left                   no QSD runs on a file under $dir ($what
 #                                 names the case in the failure)
 #   kill_orphan_qsds              after strata was killed: kill the
@@ -154,5 +155,16 @@ left_behind() {
         [ -f "$f" ] || continue
         b=$(qemu-img info -U --output=json "$f" 2>/dev/null | jq -r '.["full-backing-filename"] // empty') || continue
         [ -z "$b" ] || [ -e "$b" ] || fail "$2: '$f' is left backed by '$b', which is gone"
+    done
+}
+
+# record_current DOM WHAT: the record of the files strata made
+# (DOM/created) has no entry for a file that is gone: a command that
+# removes a file strata made drops its entry.
+record_current() {
+    local f rec=$dir/state/$1/created
+    [ -e "$rec" ] || return 0
+    for f in $(jq -r '.[].path' "$rec"); do
+        [ -e "$f" ] || fail "$2: DOM/created still lists '$f', which is gone"
     done
 }

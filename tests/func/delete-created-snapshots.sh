@@ -5,7 +5,8 @@
 # revert to s1, s3 on the new branch.  Deleting s2 (a leaf on the
 # abandoned branch) and then s1 (whose point in time backs two branches)
 # keeps every remaining view, touches vdb in no way, and leaves chains
-# that 'chain check' accepts.
+# that 'chain check' accepts; the abandoned branch's head, which only s1
+# names once s2 is gone, goes with s1.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -39,10 +40,16 @@ views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 assert_eq "$(_sum "$(overlay_of web s1 vda)")" "$head_sum" "the abandoned branch's head"
 
+# s1's overlay now holds the abandoned branch's head, which only s1
+# names: it goes with s1, without copying (issue 18: never left behind
+# unnamed); vda.qcow2 is streamed into the branch s3 is on only.
+s1_head=$(overlay_of web s1 vda)
 st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
-assert_json "$dir/plan.json" '[.steps[].action] == ["stream", "stream"]'
-assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$dir/vda.qcow2\", \"discard\": false}]"
+assert_json "$dir/plan.json" "[.steps[] | [.action, .top]] == [[\"stream\", \"$(pit_of web s3 vda)\"]]"
+assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$s1_head\", \"discard\": true}, {\"disk\": \"vda\", \"path\": \"$dir/vda.qcow2\", \"discard\": false}]"
 st snapshot-delete web s1 >/dev/null
+[ ! -e "$s1_head" ] || fail "s1's head, named by nothing once s1 is gone, stays"
+left_behind web "after deleting s1"
 views web >"$dir/after2"
 same_views "$dir/before" "$dir/after2"
 [ ! -e "$dir/vda.qcow2" ] || fail "vda.qcow2 was not unlinked"

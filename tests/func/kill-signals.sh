@@ -92,7 +92,7 @@ for sig in PIPE TERM KILL; do
         st chain check "$(active_of web vda)" >/dev/null || fail "$what: the active chain is broken"
         n=$((n + 1))
     done
-    for point in revert-overlays revert-switched; do
+    for point in revert-overlays revert-switched revert-committed; do
         what="revert/$sig/$point"
         dir=$top/r
         setup
@@ -105,7 +105,7 @@ for sig in PIPE TERM KILL; do
         n=$((n + 1))
     done
 done
-assert_eq "$n" 33 "cases run"
+assert_eq "$n" 36 "cases run"
 
 # An orphan QSD all the same (a strata older than PR_SET_PDEATHSIG, or
 # killed before it took effect) holding the base's write lock in an

@@ -369,6 +369,52 @@ test_no_stream_refuses_a_shared_base(void **state)
     assert_non_null(strstr(err->msg, "--no-stream"));
 }
 
+/* s1's own overlay h is the head of a branch a revert left (the data
+ * written after s1 on it), and s1 has a child on another branch: once
+ * s1 goes nothing names h, and base, shared, has nothing to commit it
+ * into.  h goes with s1, without copying, before base; base is streamed
+ * into the child's branch only, when strata made h (issue 18: found
+ * by tests/func/nothing-left-random.sh). */
+static void
+test_a_shared_base_drops_the_deleted_snapshots_own_branch_head(void **state)
+{
+    struct world w;
+    CLEANUP_PLAN struct st_plan *p = NULL;
+
+    (void) state;
+    world_init(&w, 1);
+    file(&w, 0, "base", NULL, 100);
+    file(&w, 0, "h", "base", 7);
+    file(&w, 0, "r1", "base", 3);
+    file(&w, 0, "r2", "r1", 1);
+    active(&w, 0, "r2");
+    snap(&w, "s1", NULL, false, "base", "h", NULL, NULL);
+    snap(&w, "s2", "s1", true, "r1", "r2", NULL, NULL);
+    /* A user's h (no record that strata made it) is streamed into and
+     * stays, a file of its own. */
+    p = plan_ok(&w, "s1", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 2);
+    assert_unlinks(p, (const char *[]) { "base", NULL }, false);
+    st_plan_free(ST_STEAL(&p));
+    w.files[0][fidx(&w, 0, "h")].made = true;
+    p = plan_ok(&w, "s1", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 1);
+    assert_step(p, 0, ST_PLAN_STREAM, "vda", "r1", "base", 100);
+    assert_rename(p, 0, "base", "r1");
+    assert_int_equal(p->nunlinks, 2);
+    assert_string_equal(p->unlinks[0].path, "h");
+    assert_true(p->unlinks[0].discard);
+    assert_string_equal(p->unlinks[1].path, "base");
+    assert_false(p->unlinks[1].discard);
+    /* A snapshot still on h (its point in time) keeps it. */
+    st_plan_free(ST_STEAL(&p));
+    snap(&w, "k", "s1", false, "h", NULL, NULL, NULL);
+    p = plan_ok(&w, "s1", ST_PLAN_ONE);
+    assert_int_equal(p->nsteps, 2);
+    assert_int_equal(p->nunlinks, 1);
+    assert_string_equal(p->unlinks[0].path, "base");
+}
+
 static void
 test_leaf_on_an_abandoned_branch_commits_its_head(void **state)
 {
@@ -750,6 +796,7 @@ main(void)
         cmocka_unit_test(test_commit_is_refused_into_a_child_that_backs_two_branches),
         cmocka_unit_test(test_no_stream_forces_the_commit),
         cmocka_unit_test(test_deleting_one_branch_leaves_the_other_alone),
+        cmocka_unit_test(test_a_shared_base_drops_the_deleted_snapshots_own_branch_head),
         cmocka_unit_test(test_children_spanning_the_current_branch_discard_nothing_it_needs),
         cmocka_unit_test(test_children_discard_an_abandoned_branch_top_first),
         cmocka_unit_test(test_children_only_keeps_the_snapshot_and_its_files),
