@@ -19,7 +19,7 @@ struct st_store;
  * alternative of the whole. */
 #define CLI_CHAIN_SYNOPSIS \
     "{{show | check} {FILE | DOMAIN [DEV]} [--format F] [--backing-format F] [--max-depth N] " \
-    "[--no-allocation] [--remove-orphans] | rebase FILE {--relative | --absolute | " \
+    "[--no-allocation] [--remove-orphans] | rebase {FILE | DOMAIN [DEV]} {--relative | --absolute | " \
     "--map OLD=NEW...} [--dry-run] [--format F] [--backing-format F] [--max-depth N]}"
 #define CLI_CHAIN_SUMMARY \
     "show or check a backing chain read from the image headers, or rewrite its backing strings"

@@ -11,7 +11,8 @@
 
 #include "common/xalloc.h"
 #include "ops/op-rebase.h"
-#include "store/store-layout.h"
+#include "ops/op-rebase-domain.h"
+#include "store/store.h"
 #include "cli/chain-show.h"
 
 static void
@@ -65,6 +66,46 @@ plan_json(const struct st_rebase_plan *plan, bool dry_run)
     return doc;
 }
 
+/* 'chain rebase DOMAIN [DEV]': ops/op-rebase-domain.c under the domain
+ * lock; the layers printed as for a FILE, then the metadata paths. */
+static int
+rebase_domain(struct cli *cli, const struct st_store *store, const char *dom, const char *dev,
+              const struct st_rebase_opts *o, bool dry_run, struct st_error **errp)
+{
+    CLEANUP_CLOSE int lock = -1;
+    CLEANUP_REBASE_DOMAIN struct st_rebase_domain *rd = NULL;
+
+    if (!st_store_domain_require(store, dom, errp) ||
+        (lock = st_store_lock(store, dom, true, errp)) < 0)
+        return -1;
+    if (!(rd = st_rebase_domain_plan(store, dom, dev, cli->run_dir, o, errp)))
+        return -1;
+    if (!dry_run && !st_rebase_domain_run(store, cli->run_dir, rd, errp))
+        return -1;
+    if (cli->json) {
+        struct json_object *doc = plan_json(rd->plan, dry_run);
+        struct json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; i < rd->n_renames; i++) {
+            struct json_object *r = json_object_new_object();
+
+            json_object_object_add(r, "from", json_object_new_string(rd->from[i]));
+            json_object_object_add(r, "to", json_object_new_string(rd->to[i]));
+            json_object_array_add(arr, r);
+        }
+        json_object_object_add(doc, "domain", json_object_new_string(dom));
+        json_object_object_add(doc, "metadata-renames", arr);
+        cli_set_result(cli, doc);
+        return 0;
+    }
+    print_text(cli->out, rd->plan, dry_run);
+    for (size_t i = 0; i < rd->n_renames; i++)
+        fprintf(cli->out, "metadata: '%s' -> '%s'\n", rd->from[i], rd->to[i]);
+    fprintf(cli->out, "%s %zu metadata paths of domain %s\n", dry_run ? "would rename" : "renamed",
+            rd->n_renames, dom);
+    return 0;
+}
+
 /* argv[0] is "rebase". */
 int
 cli_chain_rebase(struct cli *cli, int argc, char **argv, const struct st_store *store,
@@ -89,7 +130,8 @@ cli_chain_rebase(struct cli *cli, int argc, char **argv, const struct st_store *
     struct st_rebase_opts o = { 0 };
     size_t n_maps = 0;
     int modes = 0, c;
-    bool dry_run = false;
+    CLEANUP_STORE struct st_store *own = NULL;
+    bool dry_run = false, is_domain;
     const char *target;
 
     optind = 0;
@@ -145,14 +187,18 @@ cli_chain_rebase(struct cli *cli, int argc, char **argv, const struct st_store *
     if (optind >= argc)
         return cli_usage(cli, errp, "no image given");
     target = argv[optind];
-    if (optind + 1 < argc ||
-        (store && !strchr(target, '/') && st_store_domain_exists(store, target))) {
-        st_error_set(errp, ST_E_USAGE, "chain rebase of a domain ('%s') is not supported yet",
-                     target);
-        st_error_hint(errp, "rebase each disk's file with 'strata chain rebase FILE'; write "
-                      "./%s for a file of that name", target);
-        return -1;
+    is_domain = optind + 1 < argc ||
+                (store && !strchr(target, '/') && st_store_domain_exists(store, target));
+    if (optind + 2 < argc)
+        return cli_usage(cli, errp, "unexpected argument '%s'", argv[optind + 2]);
+    /* A DEV makes it a domain, whose state dir must then open. */
+    if (is_domain && !store) {
+        if (!(own = st_store_open(cli->state_dir, false, errp)))
+            return -1;
+        store = own;
     }
+    if (is_domain && o.format)
+        return cli_usage(cli, errp, "--format is for a FILE; a domain's disks record theirs");
     for (const char *f = o.format; f; f = NULL)
         if (strcmp(f, "qcow2") != 0 && strcmp(f, "raw") != 0)
             return cli_usage(cli, errp, "--format wants qcow2 or raw, not '%s'", f);
@@ -161,6 +207,9 @@ cli_chain_rebase(struct cli *cli, int argc, char **argv, const struct st_store *
             return cli_usage(cli, errp, "--backing-format wants qcow2 or raw, not '%s'", f);
     o.maps = maps;
     o.n_maps = n_maps;
+    if (is_domain)
+        return rebase_domain(cli, store, target, optind + 1 < argc ? argv[optind + 1] : NULL, &o,
+                             dry_run, errp);
     if (!(plan = st_rebase_plan_file(target, &o, errp)))
         return -1;
     if (!dry_run && !st_rebase_run(cli->run_dir, plan, errp))

@@ -362,6 +362,10 @@ cmd_recover(struct cli *cli, int argc, char **argv, struct st_error **errp)
     action = st_json_get_string(report, "action");
     if (strcmp(action, "none") == 0)
         fprintf(cli->out, "Domain %s has no interrupted operation\n", dom);
+    else if (!st_json_get_string(report, "snapshot"))
+        fprintf(cli->out, "Domain %s: interrupted %s (phase %s) %s\n", dom,
+                st_json_get_string(report, "operation"), st_json_get_string(report, "phase"),
+                strcmp(action, "rolled-back") == 0 ? "rolled back" : "rolled forward");
     else
         fprintf(cli->out, "Domain %s: interrupted %s of '%s' (phase %s) %s\n", dom,
                 st_json_get_string(report, "operation"), st_json_get_string(report, "snapshot"),

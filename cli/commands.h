@@ -50,6 +50,9 @@ int cmd_diff(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_import_libvirt(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_export_libvirt(struct cli *cli, int argc, char **argv, struct st_error **errp);
 
+/* cmd-move.c */
+int cmd_move(struct cli *cli, int argc, char **argv, struct st_error **errp);
+
 /* cmd-snapshot-create.c */
 int cmd_snapshot_create_new(struct cli *cli, int argc, char **argv, struct st_error **errp);
 int cmd_snapshot_create_as(struct cli *cli, int argc, char **argv, struct st_error **errp);

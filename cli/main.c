@@ -120,6 +120,10 @@ static const struct command commands[] = {
       "strata-chain", "strata chain show /srv/web/vda.s2\n"
       "strata chain check web vda --json\n"
       "strata chain rebase /srv/new/vda.s2 --map /srv/old=/srv/new --dry-run\n" },
+    { "move", cmd_move, "DOMAIN --to DIR [--disk DEV] [--copy] [--dry-run]",
+      "move every file of a domain's chains and snapshots into one directory",
+      "strata-move", "strata move web --to /srv/new --dry-run\n"
+      "strata move web --to /mnt/other --disk vda --copy\n" },
     /* live domains and NBD */
     { "export", cmd_export,
       "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "

@@ -124,6 +124,13 @@ prefix_abs(const char *p, struct st_error **errp)
 static char *
 map_path(const struct st_rebase_opts *opts, const char *resolved, struct st_error **errp)
 {
+    return st_rebase_map_path(opts, resolved, errp);
+}
+
+char *
+st_rebase_map_path(const struct st_rebase_opts *opts, const char *resolved,
+                   struct st_error **errp)
+{
     for (size_t i = 0; i < opts->n_maps; i++) {
         CLEANUP_FREE char *old = prefix_abs(opts->maps[i].old_prefix, errp);
         CLEANUP_FREE char *new = NULL;

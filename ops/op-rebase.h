@@ -99,6 +99,12 @@ struct st_rebase_plan *st_rebase_plan_file(const char *top, const struct st_reba
 bool st_rebase_run(const char *run_root, const struct st_rebase_plan *plan,
                    struct st_error **errp);
 
+/* Where --map sends the absolute path @resolved: NEW + the rest, for the
+ * first OLD that is @resolved or a directory above it; NULL (and @errp
+ * unset) when none is. */
+char *st_rebase_map_path(const struct st_rebase_opts *opts, const char *resolved,
+                         struct st_error **errp);
+
 void st_rebase_plan_free(struct st_rebase_plan *plan);
 ST_DEFINE_CLEANUP(st_cleanup_rebase_plan, struct st_rebase_plan *, st_rebase_plan_free)
 #define CLEANUP_REBASE_PLAN ST_CLEANUP(st_cleanup_rebase_plan)

@@ -16,6 +16,8 @@
 #include "store/created.h"
 #include "store/journal.h"
 #include "ops/op-delete.h"
+#include "ops/op-move.h"
+#include "ops/op-rebase-domain.h"
 #include "ops/op-recover.h"
 #include "ops/revert-abandon.h"
 #include "ops/op-util.h"
@@ -341,6 +343,14 @@ st_op_recover(const struct st_store *store, const char *dom, const char *run_dir
     json_object_object_add(r, "snapshot", st_json_string_or_null(snap));
     json_object_object_add(r, "phase", st_json_string_or_null(phase));
     is_create = strcmp(op, "snapshot-create") == 0;
+    if (strcmp(op, ST_MOVE_OPERATION) == 0 || strcmp(op, ST_REBASE_DOMAIN_OPERATION) == 0) {
+        if (strcmp(op, ST_MOVE_OPERATION) == 0 ? !st_move_recover(store, dom, run_dir, j, r, errp)
+                                               : !st_rebase_domain_recover(store, dom, run_dir, j,
+                                                                           r, errp))
+            return false;
+        *report = ST_STEAL(&r);
+        return true;
+    }
     if (strcmp(op, ST_DELETE_OPERATION) == 0) {
         /* A delete is only ever finished (op-delete.h): run it again. */
         struct st_delete_opts dopts = { .run_root = run_dir };

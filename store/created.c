@@ -171,3 +171,31 @@ st_created_prune(const struct st_store *store, const char *dom, struct st_error 
 {
     return st_created_forget(store, dom, NULL, errp);
 }
+
+bool
+st_created_disown(const struct st_store *store, const char *dom, const char *path,
+                  struct st_error **errp)
+{
+    CLEANUP_JSON struct json_object *record = NULL;
+    struct json_object *kept;
+    size_t n;
+
+    if (!(record = st_created_load(store, dom, errp)))
+        return false;
+    n = json_object_array_length(record);
+    kept = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(record, i);
+        const char *p = st_json_get_string(e, "path");
+
+        if (!p || strcmp(p, path) != 0)
+            json_object_array_add(kept, json_object_get(e));
+    }
+    if (json_object_array_length(kept) == n) {
+        json_object_put(kept);
+        return true;
+    }
+    json_object_put(record);
+    record = kept;
+    return save(store, dom, record, errp);
+}

@@ -55,4 +55,10 @@ bool st_created_forget(const struct st_store *store, const char *dom, char *cons
                        struct st_error **errp);
 bool st_created_prune(const struct st_store *store, const char *dom, struct st_error **errp);
 
+/* Drop every entry for @path, its file kept: 'strata move --copy' leaves
+ * the original to the user, no longer a file strata made and may
+ * remove. */
+bool st_created_disown(const struct st_store *store, const char *dom, const char *path,
+                       struct st_error **errp);
+
 #endif
