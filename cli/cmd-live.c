@@ -21,11 +21,13 @@
 #include "live/exporter.h"
 #include "live/live.h"
 #include "ops/op-export.h"
+#include "ops/op-export-since.h"
+#include "ops/op-live-backup.h"
 #include "store/store.h"
 #include "store/view.h"
 #include "cli/commands.h"
 
-enum { O_NBD = 256, O_SNAPSHOT, O_DISK, O_FOREGROUND, O_STOP, O_NO_WAIT };
+enum { O_NBD = 256, O_SNAPSHOT, O_DISK, O_FOREGROUND, O_STOP, O_NO_WAIT, O_SINCE, O_LIVE_BACKUP };
 
 static const struct option live_opts[] = {
     { "help", no_argument, NULL, 'h' },
@@ -35,6 +37,8 @@ static const struct option live_opts[] = {
     { "foreground", no_argument, NULL, O_FOREGROUND },
     { "stop", no_argument, NULL, O_STOP },
     { "no-wait", no_argument, NULL, O_NO_WAIT },
+    { "since", required_argument, NULL, O_SINCE },
+    { "live-backup", no_argument, NULL, O_LIVE_BACKUP },
     { NULL, 0, NULL, 0 },
 };
 
@@ -43,7 +47,8 @@ struct live_args {
     const char *nbd;
     const char *snapshot;
     const char *disk;
-    bool foreground, stop, no_wait;
+    const char *since;
+    bool foreground, stop, no_wait, live_backup;
 };
 
 #define ALLOW(o) (1u << ((o) - O_NBD))
@@ -70,6 +75,8 @@ parse_args(struct cli *cli, int argc, char **argv, unsigned allow, struct live_a
         case O_FOREGROUND: a->foreground = true; break;
         case O_STOP: a->stop = true; break;
         case O_NO_WAIT: a->no_wait = true; break;
+        case O_SINCE: a->since = optarg; break;
+        case O_LIVE_BACKUP: a->live_backup = true; break;
         }
     }
     if (optind >= argc)
@@ -365,12 +372,22 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
     bool ok = true;
     int r = parse_args(cli, argc, argv,
                        ALLOW(O_NBD) | ALLOW(O_SNAPSHOT) | ALLOW(O_DISK) | ALLOW(O_FOREGROUND) |
-                       ALLOW(O_STOP) | ALLOW(O_NO_WAIT), &a, errp);
+                       ALLOW(O_STOP) | ALLOW(O_NO_WAIT) | ALLOW(O_SINCE) | ALLOW(O_LIVE_BACKUP),
+                       &a, errp);
 
     if (r)
         return r < 0 ? -1 : 0;
-    if (a.stop && (a.foreground || a.nbd))
+    if (a.stop && (a.foreground || a.nbd || a.since || a.live_backup))
         return cli_usage(cli, errp, "--stop goes with --snapshot and --disk only");
+    if (a.live_backup && (a.snapshot || a.since || a.nbd || a.foreground))
+        return cli_usage(cli, errp, "--live-backup goes with --disk only: it freezes the "
+                         "running disks of a live domain, on its QSD");
+    /* The current state of a live domain changes under the export, so a
+     * bitmap of it would be stale at once: the newer point is a
+     * snapshot. */
+    if (a.since && !a.snapshot)
+        return cli_usage(cli, errp, "--since needs --snapshot S2 (the newer point; 'strata "
+                         "snapshot-create-as' makes one of the current state)");
     if (!(store = open_domain(cli, a.dom, errp)))
         return -1;
     /* Short: the lock orders exports.json updates and QSD start/stop. */
@@ -384,18 +401,44 @@ cmd_export(struct cli *cli, int argc, char **argv, struct st_error **errp)
         st_nbd_addr_clear(&addr);
         return -1;
     }
-    ex = st_exporter_open(cli->run_dir, a.dom,
-                          a.foreground ? ST_EXPORTER_NEED_FOREGROUND : ST_EXPORTER_NEED_EXPORT,
-                          a.nbd ? &addr : NULL, errp);
+    if (a.live_backup) {
+        /* Never start an export-only QSD for it: refuse instead. */
+        struct st_error *err = NULL;
+
+        if (!(ex = st_exporter_open(cli->run_dir, a.dom, ST_EXPORTER_NEED_EXISTING, NULL,
+                                    &err)) && err->code != ST_E_NOT_FOUND) {
+            st_error_propagate(errp, err);
+            return -1;
+        }
+        st_error_free(err);
+        if (!ex || ex->kind != ST_EXPORTER_LIVE) {
+            st_error_set(errp, ST_E_CONFLICT, "domain '%s' is not live: --live-backup "
+                         "freezes a running disk", a.dom);
+            st_error_hint(errp, "start it with 'strata start %s', or export a snapshot with "
+                          "--snapshot", a.dom);
+            return -1;
+        }
+    } else {
+        ex = st_exporter_open(cli->run_dir, a.dom,
+                              a.foreground ? ST_EXPORTER_NEED_FOREGROUND : ST_EXPORTER_NEED_EXPORT,
+                              a.nbd ? &addr : NULL, errp);
+    }
     st_nbd_addr_clear(&addr);
     if (!ex)
         return -1;
-    if (!st_op_export_add(ex, &views, &added, errp))
+    if (a.live_backup ? !st_op_live_backup_add(ex, a.dom, &views, &added, errp)
+        : a.since ? !st_op_export_add_since(ex, store, a.dom, &views, a.since, &added, errp)
+                  : !st_op_export_add(ex, &views, &added, errp))
         return -1;
     arr = json_object_new_array();
     for (size_t i = 0; i < views.n; i++) {
-        fprintf(a.foreground && !cli->json ? stdout : cli->out, "%s %s\n", added[i].name,
-                added[i].uri);
+        FILE *out = a.foreground && !cli->json ? stdout : cli->out;
+
+        if (added[i].since)
+            fprintf(out, "%s %s qemu:dirty-bitmap:%s\n", added[i].name, added[i].uri,
+                    added[i].bitmap);
+        else
+            fprintf(out, "%s %s\n", added[i].name, added[i].uri);
         json_object_array_add(arr, st_export_to_json(&added[i]));
     }
     o = json_object_new_object();

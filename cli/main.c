@@ -126,10 +126,12 @@ static const struct command commands[] = {
       "strata move web --to /mnt/other --disk vda --copy\n" },
     /* live domains and NBD */
     { "export", cmd_export,
-      "DOMAIN [--snapshot S] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
-      "[--foreground] [--stop] [--no-wait]",
+      "DOMAIN [--snapshot S [--since S1]] [--disk DEV] [--nbd unix:PATH | --nbd tcp:HOST:PORT] "
+      "[--foreground] [--stop] [--no-wait] [--live-backup]",
       "export disks at a snapshot (or now) read-only over NBD",
       "strata-live", "strata export web --snapshot s1 --disk vda\n"
+      "strata export web --snapshot s2 --since s1\n"
+      "strata export web --live-backup --disk vda\n"
       "strata export web --stop\n" },
     { "start", cmd_start, "DOMAIN [--nbd unix:PATH | --nbd tcp:HOST:PORT] [--no-wait]",
       "start a domain's QSD and export its disks over NBD",

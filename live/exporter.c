@@ -18,8 +18,10 @@
 #include "common/proc.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "qmp/bitmap.h"
 #include "qmp/blockdev.h"
 #include "qmp/export.h"
+#include "qmp/fleece.h"
 #include "live/exporter.h"
 
 ST_LOG_INIT("live.exporter");
@@ -167,6 +169,22 @@ unlink_socket(const char *path)
         unlink(path);
 }
 
+/* Remove a live backup's fleecing file, only inside the QSD's run
+ * directory @dir (where strata made it), never a file a record names
+ * elsewhere. */
+static void
+remove_temp_file(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+
+    if (strncmp(path, dir, n) != 0 || path[n] != '/' || strchr(path + n + 1, '/')) {
+        st_debug("not removing %s: outside %s", path, dir);
+        return;
+    }
+    if (unlink(path) < 0 && errno != ENOENT)
+        st_debug("cannot remove %s: %s", path, strerror(errno));
+}
+
 bool
 st_exporter_clean_stale(const char *dir)
 {
@@ -179,6 +197,14 @@ st_exporter_clean_stale(const char *dir)
     rec = record_load(dir);
     if ((nbd = st_json_get_string(rec, "nbd")) && strncmp(nbd, "unix:", 5) == 0)
         unlink_socket(nbd + 5);
+    /* The fleecing files of live backups the dead QSD was running. */
+    json_object_object_foreach(st_json_get_object(rec, "exports"), id, r) {
+        const char *tmp = st_json_get_string(r, "temp-file");
+
+        (void) id;
+        if (tmp)
+            remove_temp_file(dir, tmp);
+    }
     {
         CLEANUP_FREE char *sock = st_path_join(dir, "nbd.sock");
 
@@ -423,6 +449,12 @@ st_export_to_json(const struct st_export *e)
     json_object_object_add(o, "snapshot", st_json_string_or_null(e->snapshot));
     json_object_object_add(o, "writable", json_object_new_boolean(e->writable));
     json_object_object_add(o, "node", st_json_string_or_null(e->node));
+    if (e->since) {
+        CLEANUP_FREE char *ctx = st_xasprintf("qemu:dirty-bitmap:%s", e->bitmap);
+
+        json_object_object_add(o, "since", json_object_new_string(e->since));
+        json_object_object_add(o, "meta-context", json_object_new_string(ctx));
+    }
     return o;
 }
 
@@ -435,19 +467,25 @@ st_export_clear(struct st_export *e)
     free(e->node);
     free(e->disk);
     free(e->snapshot);
+    free(e->since);
+    free(e->bitmap_node);
+    free(e->bitmap);
+    free(e->job);
+    free(e->temp_file);
     st_strv_free(e->opened);
     memset(e, 0, sizeof *e);
 }
 
-static char *
-pit_id(const struct st_view *v)
+char *
+st_exporter_pit_id(const struct st_view *v, const char *since)
 {
-    /* FNV-1a over "SNAPSHOT\0DEV": QMP ids allow letters, digits, '-',
-     * '.', '_' only, snapshot names anything printable. */
+    /* FNV-1a over "SNAPSHOT\0DEV" (and "\0SINCE"): QMP ids allow
+     * letters, digits, '-', '.', '_' only, snapshot names anything
+     * printable. */
     uint64_t h = 0xcbf29ce484222325ULL;
-    const char *parts[2] = { v->snapshot ? v->snapshot : "", v->dev };
+    const char *parts[3] = { v->snapshot ? v->snapshot : "", v->dev, since };
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < (since ? 3 : 2); i++) {
         for (const unsigned char *p = (const unsigned char *) parts[i]; ; p++) {
             h ^= *p;
             h *= 0x100000001b3ULL;
@@ -455,7 +493,7 @@ pit_id(const struct st_view *v)
                 break;
         }
     }
-    return st_xasprintf("pit-%016" PRIx64 "%s", h, v->snapshot ? "" : "-cur");
+    return st_xasprintf("pit-%016" PRIx64 "%s", h, since ? "-since" : v->snapshot ? "" : "-cur");
 }
 
 static void
@@ -472,6 +510,11 @@ export_from_record(struct st_exporter *ex, const char *id, struct json_object *r
     out->node = (s = st_json_get_string(r, "node")) ? st_xstrdup(s) : NULL;
     out->disk = (s = st_json_get_string(r, "disk")) ? st_xstrdup(s) : NULL;
     out->snapshot = (s = st_json_get_string(r, "snapshot")) ? st_xstrdup(s) : NULL;
+    out->since = (s = st_json_get_string(r, "since")) ? st_xstrdup(s) : NULL;
+    out->bitmap_node = (s = st_json_get_string(r, "bitmap-node")) ? st_xstrdup(s) : NULL;
+    out->bitmap = (s = st_json_get_string(r, "bitmap")) ? st_xstrdup(s) : NULL;
+    out->job = (s = st_json_get_string(r, "job")) ? st_xstrdup(s) : NULL;
+    out->temp_file = (s = st_json_get_string(r, "temp-file")) ? st_xstrdup(s) : NULL;
     st_json_get_bool(r, "writable", &out->writable);
     for (size_t i = 0; opened && i < json_object_array_length(opened); i++) {
         struct json_object *n = json_object_array_get_idx(opened, i);
@@ -492,6 +535,15 @@ record_add(struct st_exporter *ex, const struct st_export *e)
     json_object_object_add(r, "snapshot", st_json_string_or_null(e->snapshot));
     json_object_object_add(r, "writable", json_object_new_boolean(e->writable));
     json_object_object_add(r, "node", st_json_string_or_null(e->node));
+    if (e->since) {
+        json_object_object_add(r, "since", json_object_new_string(e->since));
+        json_object_object_add(r, "bitmap-node", json_object_new_string(e->bitmap_node));
+        json_object_object_add(r, "bitmap", json_object_new_string(e->bitmap));
+    }
+    if (e->job) {
+        json_object_object_add(r, "job", json_object_new_string(e->job));
+        json_object_object_add(r, "temp-file", json_object_new_string(e->temp_file));
+    }
     for (size_t i = 0; e->opened && e->opened[i]; i++)
         json_object_array_add(opened, json_object_new_string(e->opened[i]));
     json_object_object_add(r, "opened", opened);
@@ -569,6 +621,8 @@ add_export(struct st_exporter *ex, struct st_export *e, struct st_error **errp)
         .name = e->name,
         .writable = e->writable,
         .allocation_depth = true,
+        .bitmap_node = e->bitmap_node,
+        .bitmap = e->bitmap,
     };
 
     if (!st_qmp_export_add(st_session_qmp(ex->sess), &o, errp))
@@ -578,8 +632,18 @@ add_export(struct st_exporter *ex, struct st_export *e, struct st_error **errp)
 }
 
 bool
-st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
-                struct st_export *out, struct st_error **errp)
+st_exporter_find(struct st_exporter *ex, const char *id, struct st_export *out)
+{
+    struct json_object *r = st_json_get_object(st_json_get_object(ex->record, "exports"), id);
+
+    if (r)
+        export_from_record(ex, id, r, out);
+    return r != NULL;
+}
+
+static bool
+add_view(struct st_exporter *ex, const struct st_view *v, bool temporary,
+         const struct st_export_bitmap *bm, struct st_export *out, struct st_error **errp)
 {
     struct st_qmp *qmp = st_session_qmp(ex->sess);
     CLEANUP_QMP_GRAPH struct st_qmp_graph *before = NULL;
@@ -593,13 +657,21 @@ st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
         e.id = st_xasprintf("tmp-%d-%u", (int) getpid(), ++ex->tmp_count);
         e.name = st_xstrdup(e.id);
     } else {
-        e.id = pit_id(v);
+        e.id = st_exporter_pit_id(v, bm ? bm->since : NULL);
         if ((r = st_json_get_object(st_json_get_object(ex->record, "exports"), e.id))) {
             export_from_record(ex, e.id, r, out);
             st_export_clear(&e);
             return true;
         }
-        e.name = st_xasprintf("%s@%s", v->dev, v->snapshot ? v->snapshot : "current");
+        if (bm)
+            e.name = st_xasprintf("%s@%s..%s", v->dev, bm->since, v->snapshot);
+        else
+            e.name = st_xasprintf("%s@%s", v->dev, v->snapshot ? v->snapshot : "current");
+    }
+    if (bm) {
+        e.since = st_xstrdup(bm->since);
+        e.bitmap_node = st_xstrdup(bm->node);
+        e.bitmap = st_xstrdup(bm->name);
     }
     e.disk = st_xstrdup(v->dev);
     e.snapshot = v->snapshot ? st_xstrdup(v->snapshot) : NULL;
@@ -644,6 +716,21 @@ fail:
 }
 
 bool
+st_exporter_add(struct st_exporter *ex, const struct st_view *v, bool temporary,
+                struct st_export *out, struct st_error **errp)
+{
+    return add_view(ex, v, temporary, NULL, out, errp);
+}
+
+bool
+st_exporter_add_bitmap(struct st_exporter *ex, const struct st_view *v,
+                       const struct st_export_bitmap *bm, struct st_export *out,
+                       struct st_error **errp)
+{
+    return add_view(ex, v, false, bm, out, errp);
+}
+
+bool
 st_exporter_add_active(struct st_exporter *ex, const char *dev, const char *node,
                        struct st_export *out, struct st_error **errp)
 {
@@ -665,6 +752,19 @@ st_exporter_add_active(struct st_exporter *ex, const char *dev, const char *node
 }
 
 bool
+st_exporter_add_node(struct st_exporter *ex, struct st_export *e, struct st_error **errp)
+{
+    if (!add_export(ex, e, errp))
+        return false;
+    record_add(ex, e);
+    if (!st_exporter_save(ex, errp)) {
+        st_exporter_del(ex, e, NULL);
+        return false;
+    }
+    return true;
+}
+
+bool
 st_exporter_del(struct st_exporter *ex, const struct st_export *e, struct st_error **errp)
 {
     struct st_qmp *qmp = st_session_qmp(ex->sess);
@@ -680,9 +780,22 @@ st_exporter_del(struct st_exporter *ex, const struct st_export *e, struct st_err
             ok = false;
         }
     }
+    /* A live backup's job holds its fleecing node (and has its filter
+     * above the active layer): it goes first, else the node stays. */
+    if (ok && e->job && !st_qmp_fleece_cancel(qmp, e->job, EXPORT_DEL_MS, errp))
+        return false;   /* the record keeps the export, for another --stop */
     if (ok) {
         size_t k = close_opened(qmp, e->opened);
+        struct st_error *derr = NULL;
 
+        /* The bitmap's scratch node goes with its export (the
+         * bitmap, not persistent, goes with the node). */
+        if (e->bitmap_node && !st_qmp_bitmap_node_del(qmp, e->bitmap_node, &derr)) {
+            st_debug("removing node %s: %s", e->bitmap_node, derr->msg);
+            st_error_free(derr);
+        }
+        if (e->temp_file && (!e->opened || !e->opened[k]))
+            remove_temp_file(ex->dir, e->temp_file);
         if (strncmp(e->id, "tmp-", 4) != 0)
             retry_orphans(ex, e->opened ? e->opened + k : NULL);
     }

@@ -21,7 +21,11 @@
  * Export ids and names (session.h's conventions for the active layers):
  *   disk-DEV      NBD name "DEV"        the active layer, writable (live only)
  *   pit-HASH      NBD name "DEV@S"      disk DEV at snapshot S, read-only
+ *   pit-HASH-since NBD name "DEV@S1..S" disk DEV at S with the dirty bitmap
+ *                                       since-S1 (a null-co node, "bitmap-node")
  *                 NBD name "DEV@current" the current state, read-only
+ *   pit-HASH-bak  NBD name "DEV@backup" a live backup: DEV frozen when it
+ *                                       began (a fleecing node, "job", "temp-file")
  *   tmp-PID-N     NBD name "tmp-PID-N"  verify/diff, removed afterwards, not recorded */
 #ifndef ST_LIVE_EXPORTER_H
 #define ST_LIVE_EXPORTER_H
@@ -139,6 +143,11 @@ struct st_export {
     char *node;                     /* exported format node; owned */
     char *disk;                     /* owned */
     char *snapshot;                 /* owned or NULL (current) */
+    char *since;                    /* 'export --since': the older point; owned or NULL */
+    char *bitmap_node;              /* with @since: the null-co node carrying */
+    char *bitmap;                   /* the bitmap @bitmap (owned) */
+    char *job;                      /* 'export --live-backup': its backup job, and */
+    char *temp_file;                /* its fleecing file in the run directory; owned */
     bool writable;
     char **opened;                  /* nodes opened for it, top-down; owned strv */
 };
@@ -158,6 +167,34 @@ struct json_object *st_export_to_json(const struct st_export *e);
  */
 bool st_exporter_add(struct st_exporter *ex, const struct st_view *view, bool temporary,
                      struct st_export *out, struct st_error **errp);
+
+/* The id of the point-in-time export of @v ('export --since @since'
+ * when @since is not NULL); owned. */
+char *st_exporter_pit_id(const struct st_view *v, const char *since);
+
+/* The recorded export @id into @out (clear it after); false if none. */
+bool st_exporter_find(struct st_exporter *ex, const char *id, struct st_export *out);
+
+/* The dirty bitmap an 'export --since' export offers (ops/export-bitmap.h). */
+struct st_export_bitmap {
+    const char *since;              /* the older snapshot */
+    const char *node;               /* the null-co node carrying it */
+    const char *name;               /* the bitmap's name: "since-SINCE" */
+};
+
+/* st_exporter_add() of snapshot view @v with @bm's bitmap as the meta
+ * context qemu:dirty-bitmap:NAME, recorded under the id
+ * st_exporter_pit_id(@v, @bm->since) with NBD name "DEV@SINCE..S";
+ * removing it also removes @bm->node. */
+bool st_exporter_add_bitmap(struct st_exporter *ex, const struct st_view *v,
+                            const struct st_export_bitmap *bm, struct st_export *out,
+                            struct st_error **errp);
+
+/* Export node @e->node under @e->id and @e->name, and record @e (a
+ * live backup's fleecing node, ops/op-live-backup.c); sets @e->uri.
+ * Removing it cancels @e->job, closes @e->opened and removes
+ * @e->temp_file (only inside the QSD's run directory). */
+bool st_exporter_add_node(struct st_exporter *ex, struct st_export *e, struct st_error **errp);
 
 /* The writable export of a live disk's active layer ('strata start'). */
 bool st_exporter_add_active(struct st_exporter *ex, const char *dev, const char *node,

@@ -216,7 +216,11 @@ st_live_stop(const char *run_root, const char *dom, struct st_error **errp)
 
         st_error_set(errp, ST_E_BUSY, "domain '%s': job '%s' (%s) is running in its QSD", dom,
                      st_json_get_string(j, "id"), st_json_get_string(j, "type"));
-        st_error_hint(errp, "wait for it to end ('strata status %s' shows it)", dom);
+        if (strcmp(st_json_get_string(j, "type") ? st_json_get_string(j, "type") : "", "backup") == 0)
+            /* A live backup's job runs until its export is removed. */
+            st_error_hint(errp, "it is a live backup: 'strata export %s --stop' ends it", dom);
+        else
+            st_error_hint(errp, "wait for it to end ('strata status %s' shows it)", dom);
         st_qsd_free(qsd);
         return -1;
     }

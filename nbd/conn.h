@@ -1,5 +1,6 @@
 /* nbd/conn.h: libnbd handles to one NBD export, opened for reading only
- * (strata never issues a write, trim or zero on them), with the meta
+ * (strata never issues a write, trim or zero on them, except
+ * nbd/changed.c's write-zeroes to a scratch null-co node), with the meta
  * contexts that verify and diff use negotiated up front. */
 #ifndef ST_NBD_CONN_H
 #define ST_NBD_CONN_H

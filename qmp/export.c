@@ -58,6 +58,15 @@ st_qmp_export_add(struct st_qmp *qmp, const struct st_qmp_export_opts *o, struct
     json_object_object_add(args, "writable", json_object_new_boolean(o->writable));
     if (o->allocation_depth)
         json_object_object_add(args, "allocation-depth", json_object_new_boolean(1));
+    if (o->bitmap) {
+        struct json_object *bm = json_object_new_object();
+        struct json_object *list = json_object_new_array();
+
+        json_object_object_add(bm, "node", json_object_new_string(o->bitmap_node));
+        json_object_object_add(bm, "name", json_object_new_string(o->bitmap));
+        json_object_array_add(list, bm);
+        json_object_object_add(args, "bitmaps", list);
+    }
     return st_qmp_run(qmp, "block-export-add", args, errp);
 }
 

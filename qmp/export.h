@@ -23,6 +23,8 @@ struct st_qmp_export_opts {
                                  * QEMU's default is the node name) */
     bool writable;
     bool allocation_depth;      /* offer the qemu:allocation-depth meta context */
+    const char *bitmap_node;    /* with @bitmap: offer qemu:dirty-bitmap:BITMAP from a */
+    const char *bitmap;         /* bitmap on that node (QEMU 7.1+: any node), or NULL */
 };
 
 /* block-export-add of type nbd.  Needs a running NBD server. */
