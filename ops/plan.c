@@ -2,6 +2,8 @@
  * of each disk (SPEC §6); see plan.h for the rules and a diagram. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,6 +309,22 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
     excl = st_xcalloc(d->nfiles + 1, sizeof *excl);
     order = st_xcalloc(d->nfiles + 1, sizeof *order);
     nexcl = overlay_alone(in, di, s, excl, order);
+    /* Only an empty head goes without asking: writes on it are data no
+     * other name reaches, and a delete that dropped them would lose
+     * them silently (the revert that left the branch said it stays). */
+    for (size_t i = 0; i < nexcl; i++) {
+        const struct st_plan_file *h = &d->files[order[i]];
+
+        if (h->allocated == 0)
+            continue;
+        st_error_set(errp, ST_E_CONFLICT,
+                     "disk '%s': '%s', the overlay of snapshot '%s', holds %" PRIu64 " bytes written "
+                     "on a branch a revert left, which nothing else names; deleting '%s' would lose them",
+                     d->target, h->path, in->snaps[s].name, h->allocated, in->snaps[s].name);
+        st_error_hint(errp, "to drop them on purpose: 'snapshot-delete --metadata' of '%s', then "
+                      "'strata chain check DOMAIN --remove-orphans'", in->snaps[s].name);
+        return false;
+    }
     for (size_t i = 0; i < d->nfiles; i++) {
         struct st_plan_step *st;
 

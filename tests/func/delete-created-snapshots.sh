@@ -5,8 +5,9 @@
 # revert to s1, s3 on the new branch.  Deleting s2 (a leaf on the
 # abandoned branch) and then s1 (whose point in time backs two branches)
 # keeps every remaining view, touches vdb in no way, and leaves chains
-# that 'chain check' accepts; the abandoned branch's head, which only s1
-# names once s2 is gone, goes with s1.
+# that 'chain check' accepts; deleting s1 then, whose overlay holds the
+# abandoned branch's writes that only s1 names, is refused: they would
+# be lost.
 source "$srcdir/tests/functions.sh"
 source "$srcdir/tests/delete-functions.sh"
 set -euo pipefail
@@ -40,21 +41,25 @@ views web >"$dir/after"
 same_views "$dir/before" "$dir/after"
 assert_eq "$(_sum "$(overlay_of web s1 vda)")" "$head_sum" "the abandoned branch's head"
 
-# s1's overlay now holds the abandoned branch's head, which only s1
-# names: it goes with s1, without copying (issue 18: never left behind
-# unnamed); vda.qcow2 is streamed into the branch s3 is on only.
+# s1's overlay now holds the abandoned branch's head, with writes only
+# s1 names and nothing to merge them into (s1's point in time backs
+# another branch): the delete is refused, naming the file and the bytes,
+# and changes nothing, dry run or not; deleting it on purpose takes
+# --metadata and then --remove-orphans.
 s1_head=$(overlay_of web s1 vda)
-st --json snapshot-delete web s1 --dry-run >"$dir/plan.json"
-assert_json "$dir/plan.json" "[.steps[] | [.action, .top]] == [[\"stream\", \"$(pit_of web s3 vda)\"]]"
-assert_json "$dir/plan.json" ".unlink == [{\"disk\": \"vda\", \"path\": \"$s1_head\", \"discard\": true}, {\"disk\": \"vda\", \"path\": \"$dir/vda.qcow2\", \"discard\": false}]"
-st snapshot-delete web s1 >/dev/null
-[ ! -e "$s1_head" ] || fail "s1's head, named by nothing once s1 is gone, stays"
-left_behind web "after deleting s1"
+md5sum "$dir"/*.qcow2 "$dir"/vda.s* >"$dir/sums.before" 2>/dev/null || true
+for dry in --dry-run ""; do
+    rc=0; st snapshot-delete web s1 $dry >/dev/null 2>"$dir/err" || rc=$?
+    assert_eq "$rc" 1 "delete s1 $dry with a left branch's writes on its overlay"
+    assert_contains "$(cat "$dir/err")" "disk 'vda': '$s1_head', the overlay of snapshot 's1', holds"
+    assert_contains "$(cat "$dir/err")" "deleting 's1' would lose them"
+done
+md5sum "$dir"/*.qcow2 "$dir"/vda.s* 2>/dev/null | cmp -s - "$dir/sums.before" || fail "a refused delete changed a file"
+assert_eq "$(_sum "$s1_head")" "$head_sum" "the abandoned branch's head after the refusal"
 views web >"$dir/after2"
 same_views "$dir/before" "$dir/after2"
-[ ! -e "$dir/vda.qcow2" ] || fail "vda.qcow2 was not unlinked"
 assert_eq "$(md5sum <"$dir/vdb.qcow2")" "$vdb_sum" "vdb"
-assert_eq "$(names web)" s3 "snapshots left"
+assert_eq "$(names web)" "s1 s3" "snapshots left"
 st chain check "$(active_of web vda)" >/dev/null
 st chain check "$(pit_of web s3 vda)" >/dev/null
 echo ok

@@ -372,9 +372,10 @@ test_no_stream_refuses_a_shared_base(void **state)
 /* s1's own overlay h is the head of a branch a revert left (the data
  * written after s1 on it), and s1 has a child on another branch: once
  * s1 goes nothing names h, and base, shared, has nothing to commit it
- * into.  h goes with s1, without copying, before base; base is streamed
- * into the child's branch only, when strata made h (issue 18: found
- * by tests/func/nothing-left-random.sh). */
+ * into.  An empty h that strata made goes with s1, without copying,
+ * before base, and base is streamed into the child's branch only; one
+ * holding data makes the delete refuse (issue 18: found by
+ * tests/func/nothing-left-random.sh). */
 static void
 test_a_shared_base_drops_the_deleted_snapshots_own_branch_head(void **state)
 {
@@ -396,7 +397,18 @@ test_a_shared_base_drops_the_deleted_snapshots_own_branch_head(void **state)
     assert_int_equal(p->nsteps, 2);
     assert_unlinks(p, (const char *[]) { "base", NULL }, false);
     st_plan_free(ST_STEAL(&p));
+    /* strata's h holding data: the writes would be lost, so the delete
+     * is refused and names the file. */
     w.files[0][fidx(&w, 0, "h")].made = true;
+    {
+        CLEANUP_ERROR struct st_error *err = NULL;
+
+        assert_null(plan_of(&w, "s1", ST_PLAN_ONE, false, &err));
+        assert_int_equal(err->code, ST_E_CONFLICT);
+        assert_non_null(strstr(err->msg, "'h', the overlay of snapshot 's1', holds 7 bytes"));
+    }
+    /* An empty h goes with s1, without copying. */
+    w.files[0][fidx(&w, 0, "h")].allocated = 0;
     p = plan_ok(&w, "s1", ST_PLAN_ONE);
     assert_int_equal(p->nsteps, 1);
     assert_step(p, 0, ST_PLAN_STREAM, "vda", "r1", "base", 100);
