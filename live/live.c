@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "qmp/export.h"
 #include "live/live.h"
+#include "store/journal.h"
 #include "store/view.h"
 
 ST_LOG_INIT("live");
@@ -45,6 +46,11 @@ st_live_start(const struct st_store *store, const char *run_root, const char *do
     CLEANUP_EXPORTER struct st_exporter *ex = NULL;
     struct st_session *sess;
 
+    /* An interrupted operation's files are half moved or merged: a
+     * guest writing there now could write into a file its recover
+     * then replaces or removes. */
+    if (!st_journal_refuse_if_pending(store, dom, errp))
+        return NULL;
     if (!st_views_resolve(store, dom, NULL, NULL, &views, errp))
         return NULL;
     if (!refuse_export_qsd(run_root, dom, errp))

@@ -190,6 +190,15 @@ walk_all(struct st_move_plan *plan, const struct st_domain *dom, const struct st
                 return false;
             }
         }
+        if (!then && snap->domain) {
+            /* Its files are unknown: moving the others could leave them
+             * behind, or unlink one it names. */
+            st_error_set(errp, ST_E_XML, "snapshot '%s': its <domain> cannot be read, so the files "
+                         "it names are unknown", snap->name);
+            st_error_hint(errp, "repair it with 'strata snapshot-edit', or forget it with "
+                          "'snapshot-delete --metadata', first");
+            return false;
+        }
         if (then && !walk_domain(plan, then, disk, errp)) {
             st_error_prepend(errp, "snapshot '%s': ", snap->name);
             return false;
@@ -244,8 +253,14 @@ place_files(struct st_move_plan *plan, const struct stat *dst, bool copy, struct
     for (size_t i = 0; i < plan->n; i++) {
         struct st_move_file *f = &plan->files[i];
 
+        struct stat fs;
+
         if (f->method == ST_MOVE_LINK && f->backing >= 0 &&
             !same_dir(f->from, plan->files[f->backing].from))
+            f->method = ST_MOVE_COPY;
+        /* Another name of the same inode (a user's hard-linked backup)
+         * would see its header rewritten: copy instead. */
+        if (f->method == ST_MOVE_LINK && stat(f->from, &fs) == 0 && fs.st_nlink > 1)
             f->method = ST_MOVE_COPY;
         if (f->method == ST_MOVE_COPY) {
             plan->copy_bytes += f->size;
@@ -278,6 +293,81 @@ st_move_refuse_served(const char *run_root, const char *dom, struct st_error **e
     return true;
 }
 
+static void
+count_unreadable(const struct st_error *err, void *opaque)
+{
+    st_warn("move", "%s", err->msg);
+    ++*(size_t *) opaque;
+}
+
+/* The file of @plan that is also in @other (same device and inode), or NULL. */
+static const struct st_move_file *
+shared_file(const struct st_move_plan *plan, const struct st_move_plan *other)
+{
+    for (size_t i = 0; i < plan->n; i++)
+        for (size_t k = 0; k < other->n; k++)
+            if (plan->files[i].from_id.dev == other->files[k].from_id.dev &&
+                plan->files[i].from_id.ino == other->files[k].from_id.ino)
+                return &plan->files[i];
+    return NULL;
+}
+
+static bool
+refuse_one(const struct st_move_file *f, const char *whose, struct st_error **errp)
+{
+    st_error_set(errp, ST_E_CONFLICT, "'%s' is also in the chains of %s: moving it would break them",
+                 f->from, whose);
+    st_error_set_path(errp, f->from);
+    st_error_hint(errp, "give each its own copy first (qemu-img convert), or move the whole domain");
+    return false;
+}
+
+/* A file the move takes must be this domain's (this disk's, with
+ * --disk) alone: another domain, or another disk, whose chain goes
+ * through it would lose it to the unlink, or see its header rewritten.
+ * A chain that cannot be walked is compared as far as it goes. */
+static bool
+refuse_shared(const struct st_store *store, const struct st_move_plan *plan,
+              const struct st_domain *dom, const struct st_tree *tree, const char *disk,
+              struct st_error **errp)
+{
+    CLEANUP_STRV char **names = st_store_domain_list(store, NULL);
+    const struct st_move_file *f;
+
+    for (size_t i = 0; disk && i < dom->ndisks; i++) {
+        CLEANUP_MOVE_PLAN struct st_move_plan *rest = st_xcalloc(1, sizeof *rest);
+        CLEANUP_FREE char *whose = NULL;
+
+        if (strcmp(dom->disks[i].target, disk) == 0)
+            continue;
+        rest->dom = st_xstrdup(plan->dom);
+        walk_all(rest, dom, tree, dom->disks[i].target, NULL);
+        whose = st_xasprintf("disk '%s'", dom->disks[i].target);
+        if ((f = shared_file(plan, rest)))
+            return refuse_one(f, whose, errp);
+    }
+    for (size_t n = 0; names && names[n]; n++) {
+        CLEANUP_MOVE_PLAN struct st_move_plan *other = st_xcalloc(1, sizeof *other);
+        CLEANUP_DOMAIN struct st_domain *od = NULL;
+        CLEANUP_TREE struct st_tree *ot = NULL;
+        CLEANUP_FREE char *whose = NULL;
+
+        if (strcmp(names[n], plan->dom) == 0 ||
+            !(od = st_store_domain_load(store, names[n], NULL)))
+            continue;
+        other->dom = st_xstrdup(names[n]);
+        ot = st_store_tree_load(store, names[n], 0, NULL, NULL, NULL);
+        if (ot)
+            walk_all(other, od, ot, NULL, NULL);
+        else
+            walk_domain(other, od, NULL, NULL);
+        whose = st_xasprintf("domain '%s'", names[n]);
+        if ((f = shared_file(plan, other)))
+            return refuse_one(f, whose, errp);
+    }
+    return true;
+}
+
 struct st_move_plan *
 st_move_plan_new(const struct st_store *store, const char *dom, const struct st_move_opts *opts,
                  struct st_error **errp)
@@ -288,6 +378,7 @@ st_move_plan_new(const struct st_store *store, const char *dom, const struct st_
     CLEANUP_JSON struct json_object *record = NULL;
     struct statvfs sv;
     struct stat dst;
+    size_t unreadable = 0;
 
     plan->dom = st_xstrdup(dom);
     plan->keep_originals = opts->copy;
@@ -311,8 +402,15 @@ st_move_plan_new(const struct st_store *store, const char *dom, const struct st_
     if (statvfs(plan->dir, &sv) == 0)
         plan->dir_free = (uint64_t) sv.f_bavail * sv.f_frsize;
     if (!(d = st_store_domain_load(store, dom, errp)) ||
-        !(tree = st_store_tree_load(store, dom, 0, st_store_warn_log, NULL, errp)))
+        !(tree = st_store_tree_load(store, dom, 0, count_unreadable, &unreadable, errp)))
         return NULL;
+    if (unreadable) {
+        st_error_set(errp, ST_E_XML, "domain '%s': %zu snapshot file(s) cannot be read (said "
+                     "above), so the files they name are unknown and could be left behind or "
+                     "unlinked", dom, unreadable);
+        st_error_hint(errp, "repair or remove them under the state directory first");
+        return NULL;
+    }
     if (opts->disk && !st_domain_find_disk(d, opts->disk)) {
         st_error_set(errp, ST_E_NOT_FOUND, "domain '%s' has no disk '%s'", dom, opts->disk);
         st_error_hint(errp, "'strata domblklist %s' lists them", dom);
@@ -324,7 +422,8 @@ st_move_plan_new(const struct st_store *store, const char *dom, const struct st_
         st_error_set(errp, ST_E_CONFLICT, "domain '%s' has no image file to move", dom);
         return NULL;
     }
-    if (!place_files(plan, &dst, opts->copy, errp))
+    if (!refuse_shared(store, plan, d, tree, opts->disk, errp) ||
+        !place_files(plan, &dst, opts->copy, errp))
         return NULL;
     if (!(record = st_created_load(store, dom, errp)))
         return NULL;
@@ -641,6 +740,16 @@ clean(const struct st_store *store, const struct st_move_plan *plan, struct json
             continue;
         }
         if (unlink(f->from) < 0 && errno != ENOENT) {
+            /* Metadata names the new file already: an original that
+             * cannot go (a read-only mount, a directory not ours) is
+             * kept as the user's, or recover could never finish. */
+            if (errno == EROFS || errno == EACCES || errno == EPERM) {
+                st_warn("move", "cannot remove '%s' (%s); it is kept, and no longer strata's",
+                        f->from, strerror(errno));
+                if (!st_created_disown(store, plan->dom, f->from, errp))
+                    return false;
+                continue;
+            }
             st_error_set_errno(errp, errno, ST_E_IO, "cannot remove '%s'", f->from);
             st_error_set_path(errp, f->from);
             return false;
@@ -740,7 +849,16 @@ st_move_recover(const struct st_store *store, const char *dom, const char *run_r
     CLEANUP_MOVE_PLAN struct st_move_plan *plan = NULL;
     bool back;
 
-    if (!detail || !phase || !(plan = plan_from_journal(dom, detail, errp)))
+    /* Not under a QSD: it would hold (and a guest write) the files this
+     * rolls back or unlinks. */
+    if (!st_move_refuse_served(run_root, dom, errp))
+        return false;
+    if (!detail || !phase) {
+        st_error_set(errp, ST_E_IO, "the journal of the interrupted move of domain '%s' is incomplete "
+                     "(no %s)", dom, detail ? "phase" : "detail");
+        return false;
+    }
+    if (!(plan = plan_from_journal(dom, detail, errp)))
         return false;
     back = strcmp(phase, "planned") == 0;
     st_debug("move to '%s' in phase %s: rolling %s", plan->dir, phase, back ? "back" : "forward");

@@ -334,6 +334,8 @@ st_rebase_domain_recover(const struct st_store *store, const char *dom, const ch
 
     rd->dom = st_xstrdup(dom);
     rd->plan = st_xcalloc(1, sizeof *rd->plan);
+    if (!st_move_refuse_served(run_root, dom, errp))
+        return false;
     if (!detail) {
         st_error_set(errp, ST_E_IO, "domain '%s': the journal of chain-rebase is incomplete", dom);
         return false;
