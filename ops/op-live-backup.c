@@ -1,8 +1,11 @@
 /* ops/op-live-backup.c: live backups by fleecing (op-live-backup.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "chain/chain.h"
@@ -48,6 +51,32 @@ virtual_size(const struct st_view *v, uint64_t *size, struct st_error **errp)
     return true;
 }
 
+/* Every guest write copies the old data into the temporary file first,
+ * and a copy that fails fails the guest's write: the run directory
+ * (often a small tmpfs) must hold the whole disk, the most a backup can
+ * copy. */
+static bool
+room_for(const char *dir, const char *dev, uint64_t size, struct st_error **errp)
+{
+    struct statvfs sv;
+    uint64_t avail;
+
+    if (statvfs(dir, &sv) < 0) {
+        st_error_set_errno(errp, errno, ST_E_IO, "cannot read the free space of '%s'", dir);
+        return false;
+    }
+    avail = (uint64_t) sv.f_bavail * sv.f_frsize;
+    if (avail >= size)
+        return true;
+    st_error_set(errp, ST_E_CONFLICT, "disk '%s': the run directory '%s' has %" PRIu64 " bytes "
+                 "free, less than the disk's %" PRIu64 ": the backup copies old data there "
+                 "before each guest write, and a copy that fails fails the write", dev, dir,
+                 avail, size);
+    st_error_hint(errp, "give strata a larger run directory (--run-dir, on the images' file "
+                  "system), or export a snapshot instead");
+    return false;
+}
+
 static bool
 add_one(struct st_exporter *ex, const struct st_view *v, struct st_export *out,
         struct st_error **errp)
@@ -60,7 +89,7 @@ add_one(struct st_exporter *ex, const struct st_view *v, struct st_export *out,
     struct st_export e = { 0 };
     uint64_t size;
 
-    if (!virtual_size(v, &size, errp))
+    if (!virtual_size(v, &size, errp) || !room_for(ex->dir, v->dev, size, errp))
         return false;
     base = st_xasprintf("backup-%s.qcow2", v->dev);
     e.id = st_xstrdup(id);

@@ -283,7 +283,13 @@ finish_abandon(const struct st_store *store, const char *dom, struct st_session 
     for (size_t i = 0; sess && i < n; i++) {
         CLEANUP_FREE char *node = NULL;
 
-        if (!a[i].remove || !(node = st_session_find_node(sess, a[i].path, &err))) {
+        if (!a[i].remove)
+            continue;
+        if (!(node = st_session_find_node(sess, a[i].path, &err))) {
+            /* Not open (NULL, no error) is fine; a query that failed
+             * cannot say, so the file stays. */
+            if (err)
+                a[i].remove = false;
             st_error_free(err);
             err = NULL;
             continue;

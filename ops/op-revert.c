@@ -158,10 +158,16 @@ left_out_needs_overlay(const struct op *op, const struct st_domain_disk *then)
 
     if (!then->source || then->snapshot == ST_SNAPSHOT_MODE_NO)
         return false;
-    if (!now || !now->source || now->snapshot == ST_SNAPSHOT_MODE_NO)
+    if (now && now->snapshot == ST_SNAPSHOT_MODE_NO)
         return false;
-    if (stat(then->source, &a) < 0 || stat(now->source, &b) < 0)
-        return false;           /* a missing file: the checks below say so, or nothing changes */
+    /* A file that is gone is no point in time to protect (and a disk
+     * left out may name one, as libvirt lets it). */
+    if (stat(then->source, &a) < 0)
+        return false;
+    /* Only the disk's own active file is safe to go on writing into;
+     * when that cannot be told, an overlay is. */
+    if (!now || !now->source || stat(now->source, &b) < 0)
+        return true;
     return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
 }
 
@@ -630,6 +636,11 @@ clean(struct op *op)
         if (!st_qmp_blockdev_del_layer(st_session_qmp(op->sess), old, &err)) {
             st_debug("keeping old active node %s open: %s", old, err->msg);
             st_error_free(err);
+            /* QSD still holds it (a backup job, say): its file stays,
+             * as recover's finish_abandon() keeps it too. */
+            for (size_t i = 0; i < op->nab; i++)
+                if (strcmp(op->ab[i].dev, op->ovs[k].dev) == 0)
+                    op->ab[i].remove = false;
         }
     }
 }
