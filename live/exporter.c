@@ -2,6 +2,7 @@
  * transient) and its record of exports. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -185,6 +186,42 @@ remove_temp_file(const char *dir, const char *path)
         st_debug("cannot remove %s: %s", path, strerror(errno));
 }
 
+static void
+remove_backup_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+
+        if (strncmp(de->d_name, "backup-", 7) == 0 && n > 13 &&
+            strcmp(de->d_name + n - 6, ".qcow2") == 0) {
+            CLEANUP_FREE char *p = st_path_join(dir, de->d_name);
+
+            remove_temp_file(dir, p);
+        }
+    }
+    closedir(d);
+}
+
+bool
+st_exporter_job_recorded(const char *dir, const char *job_id)
+{
+    CLEANUP_JSON struct json_object *rec = record_load(dir);
+
+    json_object_object_foreach(st_json_get_object(rec, "exports"), id, r) {
+        const char *job = st_json_get_string(r, "job");
+
+        (void) id;
+        if (job && strcmp(job, job_id) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool
 st_exporter_clean_stale(const char *dir)
 {
@@ -197,7 +234,9 @@ st_exporter_clean_stale(const char *dir)
     rec = record_load(dir);
     if ((nbd = st_json_get_string(rec, "nbd")) && strncmp(nbd, "unix:", 5) == 0)
         unlink_socket(nbd + 5);
-    /* The fleecing files of live backups the dead QSD was running. */
+    /* The fleecing files of live backups the dead QSD was running,
+     * also one whose export a killed strata never recorded (they are
+     * all named backup-DEV.qcow2, and only strata writes here). */
     json_object_object_foreach(st_json_get_object(rec, "exports"), id, r) {
         const char *tmp = st_json_get_string(r, "temp-file");
 
@@ -205,6 +244,7 @@ st_exporter_clean_stale(const char *dir)
         if (tmp)
             remove_temp_file(dir, tmp);
     }
+    remove_backup_files(dir);
     {
         CLEANUP_FREE char *sock = st_path_join(dir, "nbd.sock");
 

@@ -77,6 +77,9 @@ char *st_exporter_export_dir(const char *run_root, const char *dom);
  * names), exports.json.  Returns: true if a QSD serves @dir.
  */
 bool st_exporter_clean_stale(const char *dir);
+/* Whether the exports record in @dir names backup job @job_id (a live
+ * backup strata recorded; one it did not is a killed strata's). */
+bool st_exporter_job_recorded(const char *dir, const char *job_id);
 
 /**
  * st_exporter_check_unheld:

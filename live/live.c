@@ -8,6 +8,8 @@
 #include "common/path.h"
 #include "common/xalloc.h"
 #include "qmp/export.h"
+#include "qmp/fleece.h"
+#include "live/exporter.h"
 #include "live/live.h"
 #include "store/journal.h"
 #include "store/view.h"
@@ -216,6 +218,24 @@ st_live_stop(const char *run_root, const char *dom, struct st_error **errp)
     if (!(jobs = st_qmp_execute(st_qsd_qmp(qsd), "query-jobs", NULL, errp))) {
         st_qsd_free(qsd);
         return -1;
+    }
+    /* A live backup's job that no export record names was left by a
+     * strata killed while it began one: nothing else can end it, and
+     * cancelling it loses nothing (the guest's writes are in place). */
+    for (size_t i = 0; i < json_object_array_length(jobs); i++) {
+        struct json_object *j = json_object_array_get_idx(jobs, i);
+        const char *id = st_json_get_string(j, "id");
+        const char *type = st_json_get_string(j, "type");
+
+        if (!id || !type || strcmp(type, "backup") != 0 || strncmp(id, "backup-", 7) != 0 ||
+            st_exporter_job_recorded(live_dir, id))
+            continue;
+        st_warn("live", "domain '%s': cancelling backup job '%s', which a killed strata left", dom, id);
+        if (!st_qmp_fleece_cancel(st_qsd_qmp(qsd), id, ATTACH_MS, errp)) {
+            st_qsd_free(qsd);
+            return -1;
+        }
+        json_object_array_del_idx(jobs, i--, 1);
     }
     if (json_object_array_length(jobs) > 0) {
         struct json_object *j = json_object_array_get_idx(jobs, 0);

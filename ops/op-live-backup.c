@@ -17,6 +17,7 @@
 #include "qmp/fleece.h"
 #include "ops/op-export.h"
 #include "ops/op-live-backup.h"
+#include "ops/op-util.h"
 
 ST_LOG_INIT("ops.live-backup");
 
@@ -104,6 +105,7 @@ add_one(struct st_exporter *ex, const struct st_view *v, struct st_export *out,
         st_export_clear(&e);
         return false;
     }
+    st_op_crash_point("live-backup-started");
     if (!st_exporter_add_node(ex, &e, errp)) {
         st_qmp_fleece_cancel(qmp, e.job, 10 * 1000, NULL);
         st_qmp_blockdev_del_layer(qmp, e.node, NULL);
