@@ -71,6 +71,12 @@ st_xstrdup(const char *s)
 }
 
 char *
+st_xstrdup_or_null(const char *s)
+{
+    return s ? st_xstrdup(s) : NULL;
+}
+
+char *
 st_xstrndup(const char *s, size_t n)
 {
     char *p = strndup(s, n);

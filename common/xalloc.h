@@ -15,6 +15,8 @@ void *st_xrealloc(void *ptr, size_t size);
 /* realloc to nmemb * size, aborting on overflow too. */
 void *st_xreallocarray(void *ptr, size_t nmemb, size_t size);
 char *st_xstrdup(const char *s);
+/* A copy of @s, or NULL for NULL. */
+char *st_xstrdup_or_null(const char *s);
 char *st_xstrndup(const char *s, size_t n);
 char *st_xasprintf(const char *fmt, ...) ST_PRINTF(1, 2);
 char *st_xvasprintf(const char *fmt, va_list ap) ST_PRINTF(1, 0);

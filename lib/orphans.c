@@ -11,12 +11,6 @@
 #include "ops/orphans.h"
 #include "lib/api.h"
 
-static char *
-dup_or_null(const char *s)
-{
-    return s ? st_xstrdup(s) : NULL;
-}
-
 int
 strata_domain_list_orphans(strata_domain *dom, strata_orphan **orphans, unsigned flags)
 {
@@ -49,8 +43,8 @@ strata_domain_list_orphans(strata_domain *dom, strata_orphan **orphans, unsigned
         const struct st_orphan *or = &o.v[i];
 
         out[i] = (strata_orphan) {
-            .path = st_xstrdup(or->path), .operation = dup_or_null(or->operation),
-            .snapshot = dup_or_null(or->snapshot), .backed_by = dup_or_null(or->backed_by),
+            .path = st_xstrdup(or->path), .operation = st_xstrdup_or_null(or->operation),
+            .snapshot = st_xstrdup_or_null(or->snapshot), .backed_by = st_xstrdup_or_null(or->backed_by),
             .removed = or->removed,
         };
     }

@@ -428,12 +428,6 @@ struct info_block {
     char *name, *domain, *parent, *description;
 };
 
-static char *
-dup_or_null(const char *s)
-{
-    return s ? st_xstrdup(s) : NULL;
-}
-
 strata_snapshot_info *
 strata_snapshot_get_info(strata_snapshot *snap, unsigned flags)
 {
@@ -451,8 +445,8 @@ strata_snapshot_get_info(strata_snapshot *snap, unsigned flags)
     b = st_xcalloc(1, sizeof *b);
     b->name = st_xstrdup(s->name);
     b->domain = st_xstrdup(c.dom->name);
-    b->parent = dup_or_null(n->parent ? n->parent->snap->name : s->parent);
-    b->description = dup_or_null(s->description);
+    b->parent = st_xstrdup_or_null(n->parent ? n->parent->snap->name : s->parent);
+    b->description = st_xstrdup_or_null(s->description);
     b->info = (strata_snapshot_info) {
         .name = b->name, .domain = b->domain, .parent = b->parent,
         .description = b->description, .state = state ? state : "nostate",

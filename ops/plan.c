@@ -29,12 +29,6 @@ st_plan_mode_name(enum st_plan_mode mode)
     return NULL;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-    return s ? st_xstrdup(s) : NULL;
-}
-
 void
 st_plan_free(struct st_plan *plan)
 {
@@ -113,7 +107,7 @@ add_reparent(struct st_plan *p, const char *snap, const char *parent)
 {
     p->reparents = st_xreallocarray(p->reparents, p->nreparents + 1, sizeof *p->reparents);
     p->reparents[p->nreparents].snapshot = st_xstrdup(snap);
-    p->reparents[p->nreparents].parent = dup_or_null(parent);
+    p->reparents[p->nreparents].parent = st_xstrdup_or_null(parent);
     p->nreparents++;
 }
 
@@ -290,7 +284,7 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
             struct st_plan_step *st = add_step(p, ST_PLAN_STREAM, d->target, d->files[C].path,
                                                d->files[F].path, d->files[C].path, stream_cost);
 
-            st->new_backing = dup_or_null(path_of(d, d->files[F].backing));
+            st->new_backing = st_xstrdup_or_null(path_of(d, d->files[F].backing));
             add_rename(p, d, F, C);
             add_unlink(p, d->target, d->files[F].path, false);
         }
@@ -332,7 +326,7 @@ plan_disk_one(struct st_plan *p, const struct st_plan_input *in, size_t di, size
             continue;
         st = add_step(p, ST_PLAN_STREAM, d->target, d->files[i].path, d->files[F].path,
                       d->files[i].path, d->files[F].allocated);
-        st->new_backing = dup_or_null(path_of(d, d->files[F].backing));
+        st->new_backing = st_xstrdup_or_null(path_of(d, d->files[F].backing));
         p->bytes_always_commit += d->files[F].allocated;
         p->bytes_always_stream += d->files[F].allocated;
     }
@@ -505,7 +499,7 @@ st_plan_delete(const struct st_plan_input *in, const struct st_plan_opts *opts,
     for (size_t t = 0; t < in->nsnaps; t++) {
         if (in->snaps[t].current && deleted[t]) {
             p->current_changes = true;
-            p->new_current = dup_or_null(keeps_target(opts->mode) ? S->name : parent_name);
+            p->new_current = st_xstrdup_or_null(keeps_target(opts->mode) ? S->name : parent_name);
         }
     }
     if (!touches_files(opts->mode))

@@ -216,12 +216,6 @@ st_abandoned_plan_json(const struct st_abandoned *a, size_t n, bool only_empty)
     return plan;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-    return s ? st_xstrdup(s) : NULL;
-}
-
 bool
 st_abandoned_plan_parse(struct json_object *plan, struct st_abandoned **out, size_t *n,
                         bool *only_empty, struct st_error **errp)
@@ -250,8 +244,8 @@ st_abandoned_plan_parse(struct json_object *plan, struct st_abandoned **out, siz
         v[i].dev = st_xstrdup(dev);
         v[i].path = st_xstrdup(path);
         v[i].allocated = (uint64_t) alloc;
-        v[i].overlay_of = dup_or_null(st_json_get_string(o, "overlay-of"));
-        v[i].pit_of = dup_or_null(st_json_get_string(o, "pit-of"));
+        v[i].overlay_of = st_xstrdup_or_null(st_json_get_string(o, "overlay-of"));
+        v[i].pit_of = st_xstrdup_or_null(st_json_get_string(o, "pit-of"));
         v[i].action = ST_ABANDON_LEFT;
     }
     *out = v;
