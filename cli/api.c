@@ -31,12 +31,7 @@ log_line(strata_log_level level, const char *subsys, const char *msg, void *opaq
     (void) opaque;
     if (level == STRATA_LOG_WARNING && st_quiet)
         return;
-    flockfile(stderr);
-    fprintf(stderr, "strata: %s: ", level == STRATA_LOG_DEBUG ? "debug" : "warning");
-    if (*subsys)
-        fprintf(stderr, "%s: ", subsys);
-    fprintf(stderr, "%s\n", msg);
-    funlockfile(stderr);
+    st_log_write_stderr(level == STRATA_LOG_DEBUG ? ST_LOG_DEBUG : ST_LOG_WARNING, subsys, msg);
 }
 
 void

@@ -38,45 +38,46 @@ st_log_init_from_env(void)
         st_verbose = 1;
 }
 
+void
+st_log_write_stderr(enum st_log_level level, const char *subsys, const char *msg)
+{
+    /* One fprintf per piece, but flockfile keeps the line whole when
+     * threads (parallel NBD readers) log at once. */
+    flockfile(stderr);
+    fprintf(stderr, "strata: %s: ", level == ST_LOG_DEBUG ? "debug" : "warning");
+    if (subsys && *subsys)
+        fprintf(stderr, "%s: ", subsys);
+    fprintf(stderr, "%s\n", msg);
+    funlockfile(stderr);
+}
+
 static void log_line(enum st_log_level level, const char *subsys, const char *fmt, va_list ap)
     ST_PRINTF(3, 0);
 
 static void
 log_line(enum st_log_level level, const char *subsys, const char *fmt, va_list ap)
 {
-    const char *kind = level == ST_LOG_DEBUG ? "debug" : "warning";
     int saved = errno;
     st_log_sink_fn fn;
     void *opaque;
+    char *msg = NULL;
 
     pthread_mutex_lock(&sink_lock);
     fn = sink_fn;
     opaque = sink_opaque;
     pthread_mutex_unlock(&sink_lock);
-    if (fn) {
-        char *msg = NULL;
-
-        /* Out of memory: the line is lost, not the caller's work. */
-        if (vasprintf(&msg, fmt, ap) >= 0) {
-            fn(level, subsys ? subsys : "", msg, opaque);
-            free(msg);
-        }
+    if (!fn && level == ST_LOG_WARNING && st_quiet) {
         errno = saved;
         return;
     }
-    if (level == ST_LOG_WARNING && st_quiet)
-        return;
-
-    /* One fprintf per piece, but flockfile keeps the line whole when
-     * threads (parallel NBD readers) log at once. */
-    flockfile(stderr);
-    if (subsys)
-        fprintf(stderr, "strata: %s: %s: ", kind, subsys);
-    else
-        fprintf(stderr, "strata: %s: ", kind);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    funlockfile(stderr);
+    /* Out of memory: the line is lost, not the caller's work. */
+    if (vasprintf(&msg, fmt, ap) >= 0) {
+        if (fn)
+            fn(level, subsys ? subsys : "", msg, opaque);
+        else
+            st_log_write_stderr(level, subsys, msg);
+        free(msg);
+    }
     errno = saved;
 }
 

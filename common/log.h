@@ -26,6 +26,9 @@ enum st_log_level { ST_LOG_WARNING = 1, ST_LOG_DEBUG = 2 };
 typedef void (*st_log_sink_fn)(enum st_log_level level, const char *subsys, const char *msg,
                                void *opaque);
 void st_log_set_sink(st_log_sink_fn fn, void *opaque);
+/* One line on stderr as the program prints it: "strata: warning:
+ * SUBSYS: MSG" (no subsystem part when @subsys is NULL or empty). */
+void st_log_write_stderr(enum st_log_level level, const char *subsys, const char *msg);
 
 /* Read STRATA_DEBUG once at start-up. */
 void st_log_init_from_env(void);

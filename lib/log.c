@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -41,12 +40,8 @@ static void
 library_default(enum st_log_level level, const char *subsys, const char *msg,
                 void *opaque ST_UNUSED)
 {
-    if (level != ST_LOG_DEBUG)
-        return;
-    if (*subsys)
-        fprintf(stderr, "strata: debug: %s: %s\n", subsys, msg);
-    else
-        fprintf(stderr, "strata: debug: %s\n", msg);
+    if (level == ST_LOG_DEBUG)
+        st_log_write_stderr(level, subsys, msg);
 }
 
 /* At load time, before any call can log: a function of the library
