@@ -771,6 +771,29 @@ clean(const struct st_store *store, const struct st_move_plan *plan, struct json
 }
 
 /* From "staged" on, every step can run again. */
+/* Each new name about to get a new header and to be named by the
+ * metadata must still be the file this move made (a crash, then a
+ * user's file put there, would otherwise be rebased and adopted). */
+static bool
+check_staged(const struct st_move_plan *plan, struct json_object *journal, struct st_error **errp)
+{
+    struct json_object *detail = st_json_get_object(journal, "detail");
+
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct st_move_file *f = &plan->files[i];
+
+        if (f->method == ST_MOVE_NONE || st_journal_created_is_ours(detail, f->to))
+            continue;
+        st_error_set(errp, ST_E_CONFLICT, "'%s' is not the file this move made for '%s'; "
+                     "nothing more is rewritten", f->to, f->from);
+        st_error_set_path(errp, f->to);
+        st_error_hint(errp, "put the moved file back at '%s' ('%s' is untouched), then run "
+                      "'strata recover' again", f->to, f->from);
+        return false;
+    }
+    return true;
+}
+
 static bool
 finish(const struct st_store *store, const struct st_move_plan *plan, struct json_object *journal,
        const char *run_root, struct json_object *removed, struct st_error **errp)
@@ -780,7 +803,8 @@ finish(const struct st_store *store, const struct st_move_plan *plan, struct jso
     if (!phase || strcmp(phase, "committed") != 0) {
         CLEANUP_REBASE_PLAN struct st_rebase_plan *rp = NULL;
 
-        if (!(rp = rebase_plan(plan, errp)) || !st_rebase_run(run_root, rp, errp))
+        if (!check_staged(plan, journal, errp) || !(rp = rebase_plan(plan, errp)) ||
+            !st_rebase_run(run_root, rp, errp))
             return false;
         st_op_crash_point("move-rebased");
         if (!commit_metadata(store, plan, errp))

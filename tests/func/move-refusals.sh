@@ -6,7 +6,8 @@
 # cannot read (the files it names are unknown); and while a move is
 # interrupted, 'strata start' is refused (a guest writing into a file
 # the recover then unlinks would lose its writes), and recover settles
-# the move.
+# the move; a file put in place of a staged one is neither rewritten nor
+# adopted by the recover.
 source "$srcdir/tests/functions.sh"
 set -euo pipefail
 requires "$QSD" --version
@@ -65,6 +66,16 @@ rc=0; st start web >/dev/null 2>"$dir/err" || rc=$?
 assert_eq "$rc" 1 "start with a move pending"
 assert_contains "$(cat "$dir/err")" "interrupted"
 [ ! -e "$dir/run/web/live/qsd.pid" ] || fail "a QSD was started"
+# A file put in place of a staged one is not rewritten nor adopted.
+mv "$dir/B/web.s1" "$dir/web.s1.staged"
+img "$dir/B/web.s1"
+rc=0; st recover web >/dev/null 2>"$dir/err" || rc=$?
+assert_eq "$rc" 1 "recover with a user's file at a staged name"
+assert_contains "$(cat "$dir/err")" "'$dir/B/web.s1' is not the file this move made for '$dir/A/web.s1'"
+assert_eq "$(active_of web vda)" "$dir/A/web.s1" "vda while the move waits"
+[ -e "$dir/A/web.s1" ] || fail "the original went"
+rm "$dir/B/web.s1"
+mv "$dir/web.s1.staged" "$dir/B/web.s1"
 st recover web >/dev/null
 [ ! -e "$dir/state/web/journal" ] || fail "recover left the journal"
 assert_eq "$(active_of web vda)" "$dir/B/web.s1" "vda after the recovered move"
